@@ -67,6 +67,13 @@ export const make = (options: EmbeddedOptions) =>
 
     const queue = yield* Queue.bounded<AppendRequest>(4096)
     yield* Effect.forkScoped(runWriter(sql, queue, advanceHead))
+    // Added after the writer's fork, so it runs before the writer is interrupted: on
+    // shutdown every queued append is taken by the writer, whose batch then completes.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        while ((yield* Queue.size(queue)) > 0) yield* Effect.sleep("2 millis")
+      }).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+    )
     yield* currentHead.pipe(
       Effect.flatMap(advanceHead),
       Effect.ignore,

@@ -70,8 +70,18 @@ export const runWriter = (
   queue: Queue.Dequeue<AppendRequest>,
   onCommit: (position: number) => Effect.Effect<void>
 ) =>
+  // Only the wait for work is interruptible: a batch once taken is always written and
+  // acknowledged, even while the store shuts down.
+  Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(Queue.takeBetween(queue, 1, 512)), (taken) => writeBatch(sql, Chunk.toReadonlyArray(taken), onCommit))).pipe(
+    Effect.forever
+  )
+
+const writeBatch = (
+  sql: SqlClient,
+  batch: ReadonlyArray<AppendRequest>,
+  onCommit: (position: number) => Effect.Effect<void>
+) =>
   Effect.gen(function* () {
-    const batch = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, 512))
     const now = Date.now()
     const attempt = sql.withTransaction(
       Effect.gen(function* () {
@@ -117,4 +127,4 @@ export const runWriter = (
       const r = outcome.right[i]!
       yield* Either.isRight(r) ? Deferred.succeed(request.done, r.right) : Deferred.fail(request.done, r.left)
     }
-  }).pipe(Effect.forever)
+  })

@@ -1,0 +1,5 @@
+/** Every SQL projection honeyhole runs; later loops add theirs here. */
+import { statsProjection } from "./stats.js"
+import type { SqlProjection } from "./Projection.js"
+
+export const sqlProjections: ReadonlyArray<SqlProjection> = [statsProjection]

@@ -1,0 +1,194 @@
+/**
+ * Runs SQL projections: catch up from the stored checkpoint, then follow live.
+ *
+ * Each batch is applied in one transaction that first re-reads the checkpoint and
+ * aborts if it moved (another process rebuilt the projection); the model and the new
+ * checkpoint commit together, and events at or before the checkpoint are skipped, so a
+ * batch delivered twice is applied once.
+ */
+import type { SqlClient } from "@effect/sql/SqlClient"
+import { Cause, Chunk, Data, Effect, Schedule, Stream } from "effect"
+import { EventStore } from "../domain/EventStore.js"
+import type { EventStoreShape } from "../domain/EventStore.js"
+import type { Position, RecordedEvent } from "../domain/events/index.js"
+import { deleteCheckpoint, readCheckpoint, setupCheckpoints, writeCheckpoint } from "./checkpoints.js"
+import type { SqlProjection } from "./Projection.js"
+import { fromSqlError, ReadModelDb } from "./ReadModelDb.js"
+
+export class CheckpointMoved extends Data.TaggedError("CheckpointMoved")<{
+  readonly projection: string
+  readonly expected: Position | null
+  readonly actual: Position | null
+}> {}
+
+export class UnknownProjection extends Data.TaggedError("UnknownProjection")<{
+  readonly name: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `no projection named ${JSON.stringify(this.name)}; known: ${this.known.join(", ")}`
+  }
+}
+
+export interface ProjectionStatus {
+  readonly name: string
+  readonly description: string
+  readonly position: Position | null
+  readonly events: number
+  readonly lag: number
+  readonly updatedAt: number | null
+  readonly lastError: string | null
+}
+
+/** Applies one batch under the checkpoint's compare-and-set; returns the new checkpoint. */
+export const applyBatch = (
+  sql: SqlClient,
+  store: EventStoreShape,
+  projection: SqlProjection,
+  expected: Position | null,
+  events: ReadonlyArray<RecordedEvent>
+) =>
+  sql.withTransaction(
+    Effect.gen(function* () {
+      const current = yield* readCheckpoint(sql, projection.name)
+      if (current.position !== expected) {
+        return yield* new CheckpointMoved({ projection: projection.name, expected, actual: current.position })
+      }
+      const fresh = expected === null ? events : events.filter((e) => store.comparePositions(e.position, expected) > 0)
+      const last = fresh[fresh.length - 1]
+      if (last === undefined) return expected
+      yield* projection.apply(sql, fresh)
+      yield* writeCheckpoint(sql, projection.name, last.position, current.events + fresh.length, Date.now())
+      return last.position
+    })
+  )
+
+export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const db = yield* ReadModelDb
+    const errors = new Map<string, string>()
+
+    const find = (name: string) => {
+      const p = projections.find((x) => x.name === name)
+      return p === undefined ? Effect.fail(new UnknownProjection({ name, known: projections.map((x) => x.name) })) : Effect.succeed(p)
+    }
+
+    const prepare = (projection: SqlProjection) =>
+      Effect.gen(function* () {
+        const sql = yield* db.client
+        yield* Effect.zipRight(setupCheckpoints(sql), projection.setup(sql)).pipe(
+          Effect.mapError(fromSqlError("Write", `cannot create the tables of ${projection.name}`))
+        )
+        return sql
+      })
+
+    /** Follows the store from the checkpoint until interrupted; fails on the first error. */
+    const follow = (projection: SqlProjection) =>
+      Effect.gen(function* () {
+        const sql = yield* prepare(projection)
+        let checkpoint = (yield* readCheckpoint(sql, projection.name)).position
+        yield* store.subscribeAll({ after: checkpoint, ...(projection.filter ? { filter: projection.filter } : {}) }).pipe(
+          Stream.groupedWithin(2000, "5 millis"),
+          Stream.runForEach((chunk) =>
+            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+              Effect.tap((next) => {
+                checkpoint = next
+                errors.delete(projection.name)
+              })
+            )
+          )
+        )
+      })
+
+    /** `follow`, supervised: every failure is logged, shown in status, and retried with capped backoff. */
+    const supervise = (projection: SqlProjection) =>
+      follow(projection).pipe(
+        Effect.tapErrorCause((cause) =>
+          Effect.gen(function* () {
+            const text = Cause.pretty(cause).split("\n")[0] ?? "failed"
+            errors.set(projection.name, text)
+            yield* Effect.logError(`projection ${projection.name} failed; retrying`, cause)
+          })
+        ),
+        Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.union(Schedule.spaced("30 seconds")))),
+        Effect.annotateLogs("projection", projection.name)
+      )
+
+    const runAll = Effect.forEach(projections, supervise, { concurrency: "unbounded", discard: true })
+
+    const status = Effect.gen(function* () {
+      const sql = yield* db.client
+      yield* setupCheckpoints(sql).pipe(Effect.mapError(fromSqlError("Write", "cannot create projection_checkpoints")))
+      return yield* Effect.forEach(projections, (p) =>
+        Effect.gen(function* () {
+          const cp = yield* readCheckpoint(sql, p.name).pipe(Effect.mapError(fromSqlError("Read", "cannot read checkpoints")))
+          const lag = yield* store.countAfter(cp.position, p.filter)
+          return {
+            name: p.name,
+            description: p.description,
+            position: cp.position,
+            events: cp.events,
+            lag,
+            updatedAt: cp.updatedAt,
+            lastError: errors.get(p.name) ?? null
+          } satisfies ProjectionStatus
+        })
+      )
+    })
+
+    /** Drops the model and replays history up to now, reporting progress as (done, total). */
+    const rebuild = (name: string, onProgress: (done: number, total: number) => Effect.Effect<void>) =>
+      Effect.gen(function* () {
+        const projection = yield* find(name)
+        const sql = yield* db.client
+        yield* setupCheckpoints(sql).pipe(Effect.mapError(fromSqlError("Write", "cannot create projection_checkpoints")))
+        yield* Effect.forEach(projection.tables, (t) => sql`DROP TABLE IF EXISTS ${sql(t)}`).pipe(
+          Effect.zipRight(deleteCheckpoint(sql, projection.name)),
+          Effect.mapError(fromSqlError("Write", `cannot drop ${projection.name}`))
+        )
+        yield* prepare(projection)
+        const total = yield* store.countAfter(null, projection.filter)
+        let checkpoint: Position | null = null
+        let done = 0
+        yield* onProgress(0, total)
+        yield* store.readAll(projection.filter ? { filter: projection.filter, maxCount: total } : { maxCount: total }).pipe(
+          Stream.rechunk(5000),
+          Stream.chunks,
+          Stream.runForEach((chunk) =>
+            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+              Effect.tap((next) => {
+                checkpoint = next
+                done += chunk.length
+                return onProgress(done, total)
+              })
+            )
+          )
+        )
+        return { name, events: done }
+      })
+
+    /** Applies everything currently in the store, once (tests, `projections catch-up`). */
+    const catchUp = (name: string) =>
+      Effect.gen(function* () {
+        const projection = yield* find(name)
+        const sql = yield* prepare(projection)
+        let checkpoint = (yield* readCheckpoint(sql, projection.name)).position
+        yield* store.readAll({ after: checkpoint, ...(projection.filter ? { filter: projection.filter } : {}) }).pipe(
+          Stream.rechunk(5000),
+          Stream.chunks,
+          Stream.runForEach((chunk) =>
+            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+              Effect.tap((next) => {
+                checkpoint = next
+              })
+            )
+          )
+        )
+        return checkpoint
+      })
+
+    return { projections, runAll, follow, status, rebuild, catchUp, find }
+  })
+
+export type Runner = Effect.Effect.Success<ReturnType<typeof makeRunner>>

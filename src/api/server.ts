@@ -1,0 +1,88 @@
+/**
+ * The HTTP API on `api.listen` (loopback by default): /healthz and /metrics now;
+ * the blocking loop adds /api/why and the blocklist feed.
+ */
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { EventStore } from "../../domain/EventStore.js"
+import { ReadModelDb } from "../../projections/ReadModelDb.js"
+import { AppConfig } from "../AppConfig.js"
+import { Projections } from "../Projections.js"
+import { registrySamples, render } from "./prometheus.js"
+import type { Sample } from "./prometheus.js"
+
+const startedAt = Date.now()
+
+const check = <E extends { message: string }>(effect: Effect.Effect<unknown, E>) =>
+  effect.pipe(
+    Effect.timeout("3 seconds"),
+    Effect.match({
+      onFailure: (e) => ({ ok: false as const, error: e.message }),
+      onSuccess: () => ({ ok: true as const })
+    })
+  )
+
+const healthz = Effect.gen(function* () {
+  const store = yield* EventStore
+  const db = yield* ReadModelDb
+  const [eventStore, readModels] = yield* Effect.all(
+    [check(store.ping), check(Effect.flatMap(db.client, (sql) => sql`SELECT 1 AS ok`))],
+    { concurrency: 2 }
+  )
+  const ok = eventStore.ok && readModels.ok
+  return yield* HttpServerResponse.json(
+    {
+      status: ok ? "ok" : "degraded",
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      eventStore: { kind: store.kind, location: store.location, ...eventStore },
+      readModels: { dialect: db.dialect, location: db.location, ...readModels }
+    },
+    { status: ok ? 200 : 503 }
+  )
+})
+
+const metrics = Effect.gen(function* () {
+  const runner = yield* Projections
+  const registry = yield* registrySamples
+  const samples: Array<Sample> = registry.map((s) =>
+    s.name === "effect_fiber_active" ? { ...s, name: "honeyhole_fibers_alive", help: "fibers alive in this process", type: "gauge" } : s
+  )
+  const statuses = yield* Effect.either(runner.status)
+  if (statuses._tag === "Right") {
+    for (const p of statuses.right) {
+      const labels = { projection: p.name }
+      samples.push(
+        { name: "honeyhole_projection_events", help: "events applied by the projection", type: "counter", labels, value: p.events },
+        { name: "honeyhole_projection_lag_events", help: "events in the store not yet applied", type: "gauge", labels, value: p.lag },
+        { name: "honeyhole_projection_checkpoint_info", help: "checkpoint position (opaque) as a label", type: "gauge", labels: { ...labels, position: p.position ?? "" }, value: 1 },
+        { name: "honeyhole_projection_failing", help: "1 while the projection is retrying after an error", type: "gauge", labels, value: p.lastError === null ? 0 : 1 }
+      )
+    }
+  }
+  samples.push({ name: "honeyhole_uptime_seconds", help: "seconds since start", type: "gauge", value: Math.round((Date.now() - startedAt) / 1000) })
+  return HttpServerResponse.text(render(samples), { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+})
+
+export const router = HttpRouter.empty.pipe(
+  HttpRouter.get("/healthz", healthz),
+  HttpRouter.get("/metrics", metrics)
+)
+
+/** host:port → listen options; "[::1]:8080" for IPv6. */
+export const parseListen = (listen: string) => {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen)
+  return { host: m?.[1] ?? "127.0.0.1", port: Number(m?.[2] ?? 8080) }
+}
+
+export const ApiServer = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const { config } = yield* Effect.flatMap(AppConfig, (c) => c.get)
+    const listen = parseListen(config.api.listen)
+    return HttpServer.serve(router).pipe(
+      HttpServer.withLogAddress,
+      Layer.provide(NodeHttpServer.layer(createServer, listen))
+    )
+  })
+)

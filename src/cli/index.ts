@@ -1,0 +1,23 @@
+/** The `honeyhole` command tree. */
+import { Command, Options } from "@effect/cli"
+import { configCommand } from "./config.js"
+import { eventsCommand } from "./events.js"
+import { projectionsCommand } from "./projections.js"
+import { startCommand } from "./start.js"
+
+/**
+ * Declared for --help and validation; main.ts reads its value before the command tree
+ * runs, because the services every command uses are built from the file it names.
+ */
+export const configOption = Options.text("config").pipe(
+  Options.withAlias("c"),
+  Options.withDescription("configuration file (default: $HONEYHOLE_CONFIG, else ./honeyhole.yaml if present, else embedded defaults)"),
+  Options.optional
+)
+
+export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
+  Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand])
+)
+
+export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })

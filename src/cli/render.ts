@@ -1,0 +1,54 @@
+/** Terminal output shared by commands: event lines, tables, progress. */
+import { Console, Effect } from "effect"
+import type { RecordedEvent } from "../../domain/events/index.js"
+
+const at = (e: RecordedEvent): string => {
+  const m = e.metadata as { at?: unknown } | null
+  return typeof m?.at === "string" ? m.at : "-".padEnd(24)
+}
+
+const compact = (data: unknown, width: number): string => {
+  const text = JSON.stringify(data) ?? ""
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text
+}
+
+export const eventLine = (e: RecordedEvent): string =>
+  `${at(e)}  ${`${e.stream}@${e.revision}`.padEnd(36)}  ${e.type.padEnd(22)}  ${compact(e.data, 140)}`
+
+export const eventJson = (e: RecordedEvent): string =>
+  JSON.stringify({ stream: e.stream, revision: e.revision, position: e.position, eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata })
+
+export const printEvent = (json: boolean) => (e: RecordedEvent) => Console.log(json ? eventJson(e) : eventLine(e))
+
+export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
+  return [line(headers), ...rows.map(line)].join("\n")
+}
+
+/**
+ * Progress for long work: a redrawn bar on a TTY, otherwise a log line every few
+ * seconds (and at the end) so CI logs and journald stay readable.
+ */
+export const progressReporter = (label: string, stream: NodeJS.WriteStream = process.stderr) => {
+  const started = Date.now()
+  let lastDraw = 0
+  return (done: number, total: number) =>
+    Effect.sync(() => {
+      const now = Date.now()
+      const finished = done >= total
+      const interval = stream.isTTY ? 100 : 5000
+      if (!finished && now - lastDraw < interval && done !== 0) return
+      lastDraw = now
+      const rate = Math.round(done / Math.max((now - started) / 1000, 0.001))
+      const pct = total === 0 ? 100 : Math.floor((done / total) * 100)
+      if (stream.isTTY) {
+        const width = 30
+        const fill = Math.round((pct / 100) * width)
+        stream.write(`\r${label} [${"#".repeat(fill)}${" ".repeat(width - fill)}] ${pct}% ${done}/${total} events ${rate}/s`)
+        if (finished) stream.write("\n")
+      } else {
+        stream.write(`${label}: ${done}/${total} events (${pct}%), ${rate}/s\n`)
+      }
+    })
+}

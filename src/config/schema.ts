@@ -1,0 +1,139 @@
+/**
+ * The configuration contract (DESIGN.md): these keys are relied on by tests and
+ * operators' scripts. Unknown keys are errors, so a typo never silently falls back
+ * to a default.
+ */
+import { ParseResult, Schema } from "effect"
+import { isIp } from "../../domain/ip.js"
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** "24h", "30d", "90s", "500ms" ⇄ milliseconds. */
+export const Duration = Schema.transformOrFail(
+  Schema.Union(Schema.String, Schema.Number).annotations({ title: "a duration such as 30s, 15m, 24h or 30d" }),
+  Schema.NonNegativeInt,
+  {
+    strict: true,
+    decode: (input, _, ast) => {
+      const m = typeof input === "number" ? null : /^(\d+)(ms|s|m|h|d)$/.exec(input.trim())
+      return m === null
+        ? ParseResult.fail(new ParseResult.Type(ast, input, `expected a duration such as 30s, 15m, 24h or 30d, got ${JSON.stringify(input)}`))
+        : ParseResult.succeed(Number(m[1]) * units[m[2]!]!)
+    },
+    encode: (ms) => {
+      for (const unit of ["d", "h", "m", "s"]) if (ms % units[unit]! === 0 && ms >= units[unit]!) return ParseResult.succeed(`${ms / units[unit]!}${unit}`)
+      return ParseResult.succeed(`${ms}ms`)
+    }
+  }
+)
+
+const Ip = Schema.String.pipe(Schema.filter((s) => isIp(s) || `expected an IP address, got ${JSON.stringify(s)}`))
+const PortNumber = Schema.Int.pipe(Schema.between(1, 65535, { message: (i) => `expected a port 1–65535, got ${JSON.stringify(i.actual)}` }))
+
+/** host:port, [v6]:port */
+export const ListenAddress = Schema.String.pipe(
+  Schema.filter((s) => {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(s)
+    return (m !== null && Number(m[2]) >= 0 && Number(m[2]) <= 65535) || `expected host:port such as 127.0.0.1:8080, got ${JSON.stringify(s)}`
+  })
+)
+
+/** a port, or an inclusive range "5060-5080" */
+export const PortOrRange = Schema.Union(
+  PortNumber,
+  Schema.String.pipe(
+    Schema.filter((s) => {
+      const m = /^(\d+)-(\d+)$/.exec(s)
+      return (m !== null && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= 65535) ||
+        `expected a port or a range such as 5060-5080, got ${JSON.stringify(s)}`
+    })
+  )
+)
+
+const NullableString = Schema.NullOr(Schema.String)
+const Transport = Schema.Literal("tcp", "udp")
+
+export const ServiceConfig = Schema.Struct({
+  name: Schema.NonEmptyTrimmedString,
+  port: PortOrRange,
+  publicPort: Schema.optional(PortOrRange),
+  transport: Transport,
+  plugin: Schema.NonEmptyTrimmedString,
+  options: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { default: () => ({}) })
+})
+
+export const PeerConfig = Schema.Struct({
+  name: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.]+$/, { message: () => "expected a peer name of letters, digits, _ and ." })),
+  address: Ip,
+  port: Schema.optionalWith(PortNumber, { default: () => 179 }),
+  peerAs: Schema.Int.pipe(Schema.between(1, 4294967295)),
+  localAddress: Schema.optional(Ip),
+  passive: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+
+export const ScheduleConfig = Schema.Struct({
+  name: Schema.String,
+  targets: Schema.Array(Schema.String),
+  profile: Schema.Literal("fast", "full"),
+  at: Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected a time of day HH:MM" })),
+  args: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+})
+
+export const HoneyholeConfig = Schema.Struct({
+  dataDir: Schema.String,
+  eventStore: Schema.Struct({
+    url: Schema.NullOr(Schema.String.pipe(Schema.pattern(/^(kurrentdb|kdb|esdb)(\+discover)?:\/\//, {
+      message: (i) => `expected null or a kurrentdb://, kdb:// or esdb:// connection string, got ${JSON.stringify(i.actual)}`
+    })))
+  }),
+  readModels: Schema.Struct({
+    url: Schema.NullOr(Schema.String.pipe(Schema.pattern(/^mysql:\/\//, {
+      message: (i) => `expected null (SQLite in dataDir) or a mysql:// URL, got ${JSON.stringify(i.actual)}`
+    })))
+  }),
+  api: Schema.Struct({ listen: ListenAddress, token: NullableString }),
+  sensor: Schema.Struct({
+    id: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]+$/)),
+    bind: Ip,
+    fromInventory: Schema.NullOr(Schema.Struct({ hostType: Schema.String })),
+    services: Schema.Array(ServiceConfig)
+  }),
+  bans: Schema.Struct({
+    ttl: Duration,
+    maxTtl: Duration,
+    escalation: Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)),
+    maxActive: Schema.Int.pipe(Schema.positive()),
+    udp: Schema.Literal("verified-only", "any"),
+    neverBan: Schema.Array(Schema.String),
+    allowlist: Schema.Array(Schema.String),
+    breaker: Schema.Struct({ maxPerMinute: Schema.Int.pipe(Schema.positive()) }),
+    dryRun: Schema.Boolean
+  }),
+  bgp: Schema.Struct({
+    localAs: Schema.Int.pipe(Schema.between(1, 4294967295)),
+    routerId: Schema.String,
+    nextHop: Schema.Struct({ ipv4: Ip, ipv6: Ip }),
+    communities: Schema.Array(Schema.String),
+    peers: Schema.Array(PeerConfig)
+  }),
+  scans: Schema.Struct({ watchDir: NullableString, schedules: Schema.Array(ScheduleConfig) }),
+  notify: Schema.Struct({
+    smtp: Schema.Struct({ host: Schema.String, port: PortNumber, secure: Schema.Boolean, user: NullableString, pass: NullableString }),
+    from: Schema.String,
+    to: Schema.Array(Schema.String)
+  }),
+  elasticsearch: Schema.Struct({
+    node: NullableString,
+    index: Schema.String,
+    retentionDays: Schema.Int.pipe(Schema.positive()),
+    username: NullableString,
+    password: NullableString,
+    apiKey: NullableString
+  }),
+  geoip: Schema.Struct({ cityDb: NullableString })
+})
+export type HoneyholeConfig = typeof HoneyholeConfig.Type
+
+/** Paths holding secrets; `config print` and logs show them redacted. URLs keep all but their password. */
+export const secretPaths = ["api.token", "notify.smtp.pass", "elasticsearch.password", "elasticsearch.apiKey"] as const
+export const urlPaths = ["eventStore.url", "readModels.url", "elasticsearch.node"] as const

@@ -1,0 +1,41 @@
+/**
+ * Entry point and the only `Effect.provide` of the application.
+ */
+import { ValidationError } from "@effect/cli"
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect } from "effect"
+import { AppLayer } from "./App.js"
+import { cli } from "./cli/index.js"
+
+/** --config FILE / --config=FILE / -c FILE, read ahead of the command tree. */
+export const configFileFromArgv = (argv: ReadonlyArray<string>): string | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") break
+    if (arg === "--config" || arg === "-c") return argv[i + 1]
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length)
+  }
+  return undefined
+}
+
+const describe = (error: unknown): string => {
+  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" && error.message !== "") {
+    return error.message
+  }
+  return String(error)
+}
+
+const program = cli(process.argv).pipe(
+  Effect.catchAll((error) =>
+    Effect.zipRight(
+      // @effect/cli has already printed its own usage errors
+      ValidationError.isValidationError(error) ? Effect.void : Console.error(`honeyhole: ${describe(error)}`),
+      Effect.sync(() => {
+        process.exitCode = 1
+      })
+    )
+  ),
+  Effect.provide(AppLayer({ file: configFileFromArgv(process.argv.slice(2)) }))
+)
+
+NodeRuntime.runMain(program, { disableErrorReporting: false })
