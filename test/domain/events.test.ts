@@ -1,0 +1,96 @@
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import {
+  BanIssued,
+  ContactOpened,
+  decodeRecorded,
+  envelope,
+  eventTypes,
+  HostScanned,
+  Position,
+  RoutesAnnounced
+} from "../../domain/events/index.js"
+import type { DomainEvent, RecordedEvent } from "../../domain/events/index.js"
+
+const record = (e: DomainEvent, stream = "attacker-203.0.113.7", revision = 3): RecordedEvent => {
+  const n = envelope(e, { eventId: "0f8c5c1e-0000-4000-8000-000000000001", at: new Date("2026-11-30T10:00:00.123Z"), causationId: "cause-1" })
+  // through JSON, as every store keeps it
+  return JSON.parse(JSON.stringify({ stream, revision, position: Position("9"), eventId: n.eventId, type: n.type, data: n.data, metadata: n.metadata }))
+}
+
+const opened = new ContactOpened({
+  sessionId: "s1",
+  sensor: "sensor-1",
+  service: "sip",
+  plugin: "sip",
+  transport: "udp",
+  sourceIp: "203.0.113.7",
+  sourcePort: 5062,
+  localIp: "127.0.0.1",
+  localPort: 5060,
+  publicPort: 5060
+})
+
+describe("event catalog", () => {
+  it("covers every family of DESIGN.md", () => {
+    for (const t of [
+      "ContactOpened", "PayloadReceived", "PayloadSent", "CredentialsTried", "ContactVerified", "ContactClosed",
+      "BanIssued", "BanExpired", "BanLifted", "BanSuppressed",
+      "HostScanned", "PortExposureDetected", "PortExposureResolved", "ScanStarted", "ScanCompleted", "ExposureReportSent",
+      "HostTypeDefined", "HostRegistered", "HostDisabled", "PortRangeDeclared", "PortRangeAssigned", "PortRangeUnassigned",
+      "AllowlistEntryAdded", "AllowlistEntryRemoved",
+      "PeerSessionEstablished", "PeerSessionLost", "RoutesAnnounced", "RoutesWithdrawn",
+      "SensorStarted", "ListenerFailed", "SensorStopped"
+    ]) expect(eventTypes).toContain(t)
+  })
+
+  it("round-trips events through the envelope and JSON with metadata intact", () => {
+    const issued = new BanIssued({
+      banId: "b1",
+      ip: "203.0.113.7",
+      prefix: "203.0.113.7/32",
+      ttlSeconds: 86400,
+      ttl: { baseSeconds: 86400, escalation: 2, offense: 1, maxSeconds: 2592000, formula: "24h × 2^0 = 24h" },
+      issuedAt: new Date("2026-11-30T10:00:00Z"),
+      expiresAt: new Date("2026-12-01T10:00:00Z"),
+      offense: 1,
+      rule: "contact",
+      service: "sip",
+      checks: [{ check: "allowlist", passed: true }]
+    })
+    for (const event of [opened, issued]) {
+      const decoded = Either.getOrThrow(decodeRecorded(record(event)))
+      expect(decoded.event).toEqual(event)
+      expect(decoded.meta).toEqual({
+        at: new Date("2026-11-30T10:00:00.123Z"),
+        schemaVersion: 1,
+        correlationId: "0f8c5c1e-0000-4000-8000-000000000001",
+        causationId: "cause-1"
+      })
+    }
+    const scanned = new HostScanned({ scanId: "x", ip: "192.0.2.5", status: "up", addresses: [], hostnames: [], ports: [] })
+    expect(Either.getOrThrow(decodeRecorded(record(scanned, "host-192.0.2.5"))).event).toEqual(scanned)
+    const routes = new RoutesAnnounced({ peer: "b1", prefixes: ["2001:db8::7/128"], nextHop: { ipv6: "100::1" }, communities: ["65535:666"], initialSync: false })
+    expect(Either.getOrThrow(decodeRecorded(record(routes, "bgp-b1"))).event).toEqual(routes)
+  })
+
+  it("names stream and revision when stored data is malformed", () => {
+    const bad = { ...record(opened), data: { ...(record(opened).data as object), sourceIp: "not-an-ip" } }
+    const result = decodeRecorded(bad)
+    expect(Either.isLeft(result)).toBe(true)
+    const error = Either.isLeft(result) ? result.left : undefined
+    expect(error?.stream).toBe("attacker-203.0.113.7")
+    expect(error?.revision).toBe(3)
+    expect(error?.message).toContain("attacker-203.0.113.7@3")
+    expect(error?.message).toContain("sourceIp")
+  })
+
+  it("names stream and revision for unknown types and bad metadata", () => {
+    const unknown = decodeRecorded({ ...record(opened), type: "SomethingElse" })
+    expect(Either.isLeft(unknown) && unknown.left.message).toMatch(/unknown event type "SomethingElse".*attacker-203\.0\.113\.7@3|attacker-203\.0\.113\.7@3.*unknown event type/)
+    const meta = decodeRecorded({ ...record(opened), metadata: { at: "yesterday" } })
+    expect(Either.isLeft(meta) && meta.left.message).toContain("(metadata)")
+    const notObject = decodeRecorded({ ...record(opened), data: "x" })
+    expect(Either.isLeft(notObject) && notObject.left.message).toContain("not a JSON object")
+  })
+})
