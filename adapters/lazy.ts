@@ -15,7 +15,9 @@ export const lazyResource = <A, E>(open: Effect.Effect<A, E, Scope.Scope>) =>
           ? Effect.succeed(opened)
           : Effect.gen(function* () {
               const child = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-              const value = yield* open.pipe(Scope.extend(child), Effect.tapError(() => Scope.close(child, Exit.void)))
+              // opened interruptibly: fibers the resource forks must stay interruptible even
+              // when its first user runs in an uninterruptible region
+              const value = yield* open.pipe(Scope.extend(child), Effect.interruptible, Effect.tapError(() => Scope.close(child, Exit.void)))
               opened = value
               return value
             })

@@ -66,7 +66,9 @@ export const make = (options: EmbeddedOptions) =>
     const advanceHead = (position: number) => SubscriptionRef.update(head, (h) => Math.max(h, position))
 
     const queue = yield* Queue.bounded<AppendRequest>(4096)
-    yield* Effect.forkScoped(runWriter(sql, queue, advanceHead))
+    // interruptible even when the store is opened from an uninterruptible region (a caller's
+    // critical section): fibers inherit their parent's interruptibility when forked
+    yield* Effect.forkScoped(Effect.interruptible(runWriter(sql, queue, advanceHead)))
     // Added after the writer's fork, so it runs before the writer is interrupted: on
     // shutdown every queued append is taken by the writer, whose batch then completes.
     yield* Effect.addFinalizer(() =>
@@ -78,6 +80,7 @@ export const make = (options: EmbeddedOptions) =>
       Effect.flatMap(advanceHead),
       Effect.ignore,
       Effect.repeat(Schedule.spaced(options.crossProcessPoll ?? 500)),
+      Effect.interruptible,
       Effect.forkScoped
     )
 
