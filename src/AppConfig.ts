@@ -10,13 +10,19 @@ import { loadConfig } from "./config/load.js"
 export interface AppConfigShape {
   readonly loaded: Either.Either<LoadedConfig, ConfigError>
   readonly get: Effect.Effect<LoadedConfig, ConfigError>
+  /** reads the file and environment again (SIGHUP) */
+  readonly reload: Effect.Effect<LoadedConfig, ConfigError>
 }
 
 export class AppConfig extends Context.Tag("honeyhole/AppConfig")<AppConfig, AppConfigShape>() {
   static layer = (options: LoadOptions) =>
     Layer.sync(AppConfig, () => {
       const loaded = loadConfig(options)
-      return { loaded, get: Either.isRight(loaded) ? Effect.succeed(loaded.right) : Effect.fail(loaded.left) }
+      return {
+        loaded,
+        get: Either.isRight(loaded) ? Effect.succeed(loaded.right) : Effect.fail(loaded.left),
+        reload: Effect.suspend(() => loadConfig(options))
+      }
     })
 }
 

@@ -6,9 +6,10 @@ import { ReadModelDb } from "../../projections/ReadModelDb.js"
 import { ApiServer } from "../api/server.js"
 import { AppConfig } from "../AppConfig.js"
 import { ProjectionsActor } from "../Projections.js"
+import { SensorLive } from "../sensor/index.js"
 
-/** The actors `start` runs; the sensor, ban reactor, BGP peers and scan watcher join here. */
-export const Actors = Layer.mergeAll(ProjectionsActor, ApiServer)
+/** The actors `start` runs; the ban reactor, BGP peers and scan watcher join here. */
+export const Actors = Layer.mergeAll(ProjectionsActor, ApiServer, SensorLive)
 
 export const startCommand = Command.make("start", {}, () =>
   Effect.gen(function* () {

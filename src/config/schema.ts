@@ -96,7 +96,21 @@ export const HoneyholeConfig = Schema.Struct({
     id: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]+$/)),
     bind: Ip,
     fromInventory: Schema.NullOr(Schema.Struct({ hostType: Schema.String })),
-    services: Schema.Array(ServiceConfig)
+    services: Schema.Array(ServiceConfig),
+    eventQueue: Schema.Int.pipe(Schema.positive()),
+    limits: Schema.Struct({
+      maxSessions: Schema.Int.pipe(Schema.positive()),
+      maxSessionsPerSource: Schema.Int.pipe(Schema.positive()),
+      idleTimeout: Duration,
+      payloadCap: Schema.Int.pipe(Schema.positive()),
+      sessionCap: Schema.NonNegativeInt,
+      udp: Schema.Struct({
+        replyRatio: Schema.Number.pipe(Schema.between(0, 10)),
+        repliesPerSecond: Schema.Number.pipe(Schema.positive()),
+        sessionIdle: Duration,
+        maxSessions: Schema.Int.pipe(Schema.positive())
+      })
+    })
   }),
   bans: Schema.Struct({
     ttl: Duration,
