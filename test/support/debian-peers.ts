@@ -8,5 +8,23 @@
  */
 export const debianPeerPackages: ReadonlyArray<string> = [
   "mariadb-server",
-  "mariadb-client"
+  "mariadb-client",
+  // sensor: real clients against the emulated services
+  "nmap",
+  "sip-tester",
+  "sipvicious",
+  "swaks",
+  "curl",
+  "bind9-dnsutils",
+  "knot-dnsutils",
+  "tftp-hpa",
+  "openssh-client",
+  "sshpass",
+  // exposure: nmap's own diff as the benchmark baseline (package ndiff)
+  "ndiff",
+  // blocking: BGP peers
+  "bird2",
+  "gobgpd",
+  "frr",
+  "exabgp"
 ]
