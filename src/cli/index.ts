@@ -2,6 +2,7 @@
 import { Command, Options } from "@effect/cli"
 import { configCommand } from "./config.js"
 import { eventsCommand } from "./events.js"
+import { firewallCommand } from "./firewall.js"
 import { projectionsCommand } from "./projections.js"
 import { startCommand } from "./start.js"
 
@@ -17,7 +18,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, firewallCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })

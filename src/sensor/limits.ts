@@ -20,6 +20,10 @@ export const limitHits = Metric.counter("honeyhole_sensor_limit_hits_total", {
   incremental: true
 })
 
+export const activeSessions = Metric.gauge("honeyhole_sensor_sessions_active", {
+  description: "sensor sessions open now (TCP connections and live UDP sources)"
+})
+
 export type LimitName = "max-sessions" | "max-sessions-per-source" | "udp-reply-bytes" | "udp-reply-rate" | "session-bytes" | "plugin-error"
 
 export class Limits {
@@ -53,11 +57,13 @@ export class Limits {
     if (current >= this.config.maxSessionsPerSource) return this.refuse("max-sessions-per-source", ip)
     this.active++
     this.perSource.set(ip, current + 1)
+    activeSessions.unsafeUpdate(this.active, [])
     return null
   }
 
   release(ip: string): void {
     this.active = Math.max(0, this.active - 1)
+    activeSessions.unsafeUpdate(this.active, [])
     const current = (this.perSource.get(ip) ?? 1) - 1
     if (current <= 0) this.perSource.delete(ip)
     else this.perSource.set(ip, current)
