@@ -1,5 +1,6 @@
 /** Every SQL projection honeyhole runs; later loops add theirs here. */
+import { blackholeProjection } from "./blackhole.js"
 import { statsProjection } from "./stats.js"
 import type { SqlProjection } from "./Projection.js"
 
-export const sqlProjections: ReadonlyArray<SqlProjection> = [statsProjection]
+export const sqlProjections: ReadonlyArray<SqlProjection> = [statsProjection, blackholeProjection]

@@ -4,6 +4,7 @@
  * to a default.
  */
 import { ParseResult, Schema } from "effect"
+import { parseCidr } from "../../domain/cidr.js"
 import { isIp } from "../../domain/ip.js"
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -51,6 +52,12 @@ export const PortOrRange = Schema.Union(
 )
 
 const NullableString = Schema.NullOr(Schema.String)
+
+/** an address or CIDR prefix ("bogons" too where `symbolic`) */
+const CidrText = (symbolic: boolean) =>
+  Schema.String.pipe(
+    Schema.filter((s) => (symbolic && s === "bogons") || parseCidr(s) !== null || `expected a CIDR prefix such as 198.51.100.0/24${symbolic ? ' or "bogons"' : ""}, got ${JSON.stringify(s)}`)
+  )
 const Transport = Schema.Literal("tcp", "udp")
 
 export const ServiceConfig = Schema.Struct({
@@ -118,8 +125,10 @@ export const HoneyholeConfig = Schema.Struct({
     escalation: Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)),
     maxActive: Schema.Int.pipe(Schema.positive()),
     udp: Schema.Literal("verified-only", "any"),
-    neverBan: Schema.Array(Schema.String),
-    allowlist: Schema.Array(Schema.String),
+    neverBan: Schema.Array(CidrText(true)),
+    ownNetworks: Schema.Array(CidrText(false)),
+    allowlist: Schema.Array(CidrText(false)),
+    suppressionInterval: Duration,
     breaker: Schema.Struct({ maxPerMinute: Schema.Int.pipe(Schema.positive()) }),
     dryRun: Schema.Boolean
   }),
