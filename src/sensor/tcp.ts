@@ -83,6 +83,7 @@ const connection = (raw: Socket, spec: ListenerSpec, plugin: StreamPlugin | Sock
           recorder.sent(bytes, step.sentFacts)
         }
         for (const c of step.credentials ?? []) recorder.credentials(c)
+        if (step.verified !== undefined) recorder.verified(step.verified)
         if (step.close !== undefined && !finished) {
           const reason = step.close
           stream.end(() => finish(reason))
