@@ -6,10 +6,11 @@ import { ReadModelDb } from "../../projections/ReadModelDb.js"
 import { ApiServer } from "../api/server.js"
 import { AppConfig } from "../AppConfig.js"
 import { ProjectionsActor } from "../Projections.js"
+import { BansActor, BlockingStateLive } from "../bans/index.js"
 import { SensorLive } from "../sensor/index.js"
 
-/** The actors `start` runs; the ban reactor, BGP peers and scan watcher join here. */
-export const Actors = Layer.mergeAll(ProjectionsActor, ApiServer, SensorLive)
+/** The actors `start` runs; BGP peers and the scan watcher join here. */
+export const Actors = Layer.mergeAll(ProjectionsActor, ApiServer, SensorLive, BansActor).pipe(Layer.provide(BlockingStateLive))
 
 export const startCommand = Command.make("start", {}, () =>
   Effect.gen(function* () {

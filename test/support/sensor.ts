@@ -16,6 +16,7 @@ import { EventStore } from "../../domain/EventStore.js"
 import { decodeRecorded } from "../../domain/events/index.js"
 import type { DecodedEvent, DomainEvent } from "../../domain/events/index.js"
 import { AppConfig } from "../../src/AppConfig.js"
+import { BansActor, BlockingStateLive } from "../../src/bans/index.js"
 import { EventSink } from "../../src/sensor/EventSink.js"
 import { EventSinkLive } from "../../src/sensor/index.js"
 import { Sensor, layer as SensorLayer } from "../../src/sensor/Sensor.js"
@@ -42,9 +43,15 @@ export interface RunningSensor {
   readonly stop: () => Promise<void>
 }
 
+export interface StartOptions {
+  /** also run the blocking loop (ban reactor, expiry, allowlist) */
+  readonly bans?: boolean
+}
+
 export const startSensor = async (
   services: ReadonlyArray<TestService>,
-  overrides: Record<string, unknown> = {}
+  overrides: Record<string, unknown> = {},
+  options: StartOptions = {}
 ): Promise<RunningSensor> => {
   const dataDir = mkdtempSync(join(tmpdir(), "hh-sensor-"))
   const file = join(dataDir, "honeyhole.yaml")
@@ -59,7 +66,9 @@ export const startSensor = async (
   )
   const config = AppConfig.layer({ file, env: {} })
   const stores = Layer.mergeAll(EventStoreLive, ReadModelsLive).pipe(Layer.provideMerge(config))
-  const layer = SensorLayer.pipe(Layer.provideMerge(EventSinkLive), Layer.provideMerge(stores))
+  const sensor = SensorLayer.pipe(Layer.provideMerge(EventSinkLive))
+  const actors = options.bans === true ? Layer.merge(sensor, BansActor.pipe(Layer.provideMerge(BlockingStateLive))) : sensor
+  const layer = actors.pipe(Layer.provideMerge(stores))
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void)
 
