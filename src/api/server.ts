@@ -2,14 +2,16 @@
  * The HTTP API on `api.listen` (loopback by default): /healthz and /metrics now;
  * the blocking loop adds /api/why and the blocklist feed.
  */
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { EventStore } from "../../domain/EventStore.js"
 import { ReadModelDb } from "../../projections/ReadModelDb.js"
 import { AppConfig } from "../AppConfig.js"
+import { BlackholeTable, liveBans } from "../bans/BlackholeTable.js"
 import { Projections } from "../Projections.js"
+import { why } from "../why.js"
 import { registrySamples, render } from "./prometheus.js"
 import type { Sample } from "./prometheus.js"
 
@@ -65,9 +67,55 @@ const metrics = Effect.gen(function* () {
   return HttpServerResponse.text(render(samples), { contentType: "text/plain; version=0.0.4; charset=utf-8" })
 })
 
+/** `api.token`, when set, guards /api/* and the blocklist feed (Bearer header or ?token=). */
+const authorized = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.gen(function* () {
+    const { config } = yield* Effect.flatMap(AppConfig, (c) => c.get)
+    const token = config.api.token
+    if (token !== null) {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const header = request.headers["authorization"] ?? ""
+      const query = new URL(request.url, "http://localhost").searchParams.get("token")
+      if (header !== `Bearer ${token}` && query !== token) {
+        return yield* HttpServerResponse.json({ error: "unauthorized" }, { status: 401, headers: { "www-authenticate": "Bearer" } })
+      }
+    }
+    return yield* handler
+  })
+
+const whyRoute = Effect.gen(function* () {
+  const params = yield* HttpRouter.params
+  const report = yield* Effect.either(why(params["ip"] ?? ""))
+  if (report._tag === "Left") {
+    const e = report.left
+    return yield* HttpServerResponse.json({ error: e.message }, { status: e._tag === "NotAnIp" ? 400 : 503 })
+  }
+  return yield* HttpServerResponse.json(report.right)
+})
+
+const activeBans = Effect.gen(function* () {
+  const table = yield* BlackholeTable
+  return [...liveBans(yield* table.bans.get, Date.now())].sort((a, b) => a.prefix.localeCompare(b.prefix))
+})
+
+const blocklistText = Effect.map(activeBans, (bans) =>
+  HttpServerResponse.text(`# honeyhole blocklist: ${bans.length} active bans, ${new Date().toISOString()}\n${bans.map((b) => b.prefix).join("\n")}${bans.length > 0 ? "\n" : ""}`)
+)
+
+const blocklistJson = Effect.flatMap(activeBans, (bans) =>
+  HttpServerResponse.json({
+    generatedAt: new Date().toISOString(),
+    count: bans.length,
+    bans: bans.map((b) => ({ prefix: b.prefix, ip: b.ip, issuedAt: b.issuedAt, expiresAt: b.expiresAt, offense: b.offense, service: b.service }))
+  })
+)
+
 export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/healthz", healthz),
-  HttpRouter.get("/metrics", metrics)
+  HttpRouter.get("/metrics", metrics),
+  HttpRouter.get("/api/why/:ip", authorized(whyRoute)),
+  HttpRouter.get("/blocklist.txt", authorized(blocklistText)),
+  HttpRouter.get("/blocklist.json", authorized(blocklistJson))
 )
 
 /** host:port → listen options; "[::1]:8080" for IPv6. */

@@ -6,6 +6,7 @@ import { eventsCommand } from "./events.js"
 import { firewallCommand } from "./firewall.js"
 import { projectionsCommand } from "./projections.js"
 import { startCommand } from "./start.js"
+import { whyCommand } from "./why.js"
 
 /**
  * Declared for --help and validation; main.ts reads its value before the command tree
@@ -19,7 +20,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, firewallCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, whyCommand, firewallCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })

@@ -96,7 +96,9 @@ describe("honeyhole CLI (real processes)", () => {
     expect(rebuild.stderr).toMatch(/rebuild stats: 3\/3 events \(100%\)/)
     expect(rebuild.stdout).toContain("rebuilt stats: 3 events")
     const status = await run(cwd, ["projections", "status", "--json"])
-    expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ name: "stats", events: 3, lag: 0, lastError: null })])
+    expect(JSON.parse(status.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "stats", events: 3, lag: 0, lastError: null }), expect.objectContaining({ name: "blackhole" })])
+    )
     const unknown = await run(cwd, ["projections", "rebuild", "nope"])
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain('no projection named "nope"')
