@@ -5,6 +5,7 @@ import { configCommand } from "./config.js"
 import { eventsCommand } from "./events.js"
 import { firewallCommand } from "./firewall.js"
 import { projectionsCommand } from "./projections.js"
+import { routerConfigCommand } from "./routerConfig.js"
 import { startCommand } from "./start.js"
 import { whyCommand } from "./why.js"
 
@@ -20,7 +21,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, whyCommand, firewallCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, whyCommand, routerConfigCommand, firewallCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })
