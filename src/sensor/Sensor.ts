@@ -69,16 +69,17 @@ export const make = Effect.gen(function* () {
     const entry = pluginNamed(spec.plugin)!
     const plugin = spec.transport === "tcp" ? entry.tcp : entry.udp
     if (plugin === undefined) return Effect.dieMessage(`plugin ${spec.plugin} has no ${spec.transport} form`)
+    const listening = setState({ spec, state: "listening", attempt: 0, error: null })
     const run =
       plugin.kind === "datagram"
-        ? udpListener(spec, plugin, deps)
-        : tcpListener(spec, plugin, entry.tls === true, deps)
+        ? udpListener(spec, plugin, deps, listening)
+        : tcpListener(spec, plugin, entry.tls === true, deps, listening)
     return Effect.scoped(
       Effect.zipRight(
         plugin.kind === "socket" && plugin.prepare !== undefined
           ? Effect.promise(() => plugin.prepare!(spec.options, config.dataDir))
           : Effect.void,
-        Effect.zipRight(setState({ spec, state: "listening", attempt: 0, error: null }), run)
+        run
       )
     )
   }

@@ -124,7 +124,7 @@ const sharedState = (spec: ListenerSpec) => {
 }
 
 /** Listens until interrupted; fails with ListenError when the port cannot be bound or the server dies. */
-export const tcpListener = (spec: ListenerSpec, plugin: StreamPlugin | SocketPlugin, tls: boolean, deps: ListenerDeps) =>
+export const tcpListener = (spec: ListenerSpec, plugin: StreamPlugin | SocketPlugin, tls: boolean, deps: ListenerDeps, onListening: Effect.Effect<void> = Effect.void) =>
   Effect.gen(function* () {
     const run = yield* FiberSet.makeRuntime<never, void, never>()
     const server = createServer({ noDelay: true })
@@ -141,6 +141,7 @@ export const tcpListener = (spec: ListenerSpec, plugin: StreamPlugin | SocketPlu
     })
     // stop accepting at once; the FiberSet's own finalizer (earlier, so later in order) ends the sessions
     yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
+    yield* onListening
     return yield* Effect.async<never, ListenError>((resume) => {
       server.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`))))
     })

@@ -22,7 +22,7 @@ interface UdpSession {
 
 const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data)
 
-export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: ListenerDeps) =>
+export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: ListenerDeps, onListening: Effect.Effect<void> = Effect.void) =>
   Effect.gen(function* () {
     const socket = createSocket({ type: spec.bind.includes(":") ? "udp6" : "udp4", reuseAddr: false })
     const sessions = new Map<string, UdpSession>()
@@ -116,6 +116,7 @@ export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: Li
         socket.close()
       })
     )
+    yield* onListening
     return yield* Effect.async<never, ListenError>((resume) => {
       socket.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`))))
     })

@@ -7,7 +7,7 @@
  *   const events = await sensor.events()          // every attacker-* event, decoded
  *   await sensor.stop()
  */
-import { Chunk, Effect, Either, Layer, ManagedRuntime, Stream } from "effect"
+import { Chunk, Effect, Either, Layer, ManagedRuntime, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -70,7 +70,14 @@ export const startSensor = async (
   const actors = options.bans === true ? Layer.merge(sensor, BansActor.pipe(Layer.provideMerge(BlockingStateLive))) : sensor
   const layer = actors.pipe(Layer.provideMerge(stores))
   const runtime = ManagedRuntime.make(layer)
-  await runtime.runPromise(Effect.void)
+  // listeners start in their own fibers (ssh first generates host keys): wait until all listen
+  await runtime.runPromise(
+    Effect.flatMap(Sensor, (s) => s.listeners).pipe(
+      Effect.filterOrFail((ls) => ls.every((l) => l.state === "listening" || l.state === "retrying")),
+      Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 1500 }),
+      Effect.orDie
+    )
+  )
 
   const allEvents = () =>
     runtime.runPromise(
