@@ -9,6 +9,7 @@ import { createServer } from "node:http"
 import { EventStore } from "../../domain/EventStore.js"
 import { ReadModelDb } from "../../projections/ReadModelDb.js"
 import { AppConfig } from "../AppConfig.js"
+import { BgpSpeaker } from "../../adapters/bgp/index.js"
 import { BlackholeTable, liveBans } from "../bans/BlackholeTable.js"
 import { Projections } from "../Projections.js"
 import { why } from "../why.js"
@@ -110,10 +111,18 @@ const blocklistJson = Effect.flatMap(activeBans, (bans) =>
   })
 )
 
+const bgpStatus = Effect.gen(function* () {
+  const speaker = yield* BgpSpeaker
+  const table = yield* BlackholeTable
+  const peers = yield* speaker.status
+  return yield* HttpServerResponse.json({ activeBans: liveBans(yield* table.bans.get, Date.now()).length, peers })
+})
+
 export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/healthz", healthz),
   HttpRouter.get("/metrics", metrics),
   HttpRouter.get("/api/why/:ip", authorized(whyRoute)),
+  HttpRouter.get("/api/bgp", authorized(bgpStatus)),
   HttpRouter.get("/blocklist.txt", authorized(blocklistText)),
   HttpRouter.get("/blocklist.json", authorized(blocklistJson))
 )

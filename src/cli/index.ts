@@ -1,6 +1,7 @@
 /** The `honeyhole` command tree. */
 import { Command, Options } from "@effect/cli"
 import { allowlistCommand, bansCommand } from "./bans.js"
+import { bgpCommand } from "./bgp.js"
 import { configCommand } from "./config.js"
 import { eventsCommand } from "./events.js"
 import { firewallCommand } from "./firewall.js"
@@ -21,7 +22,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, whyCommand, routerConfigCommand, firewallCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, bgpCommand, whyCommand, routerConfigCommand, firewallCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })

@@ -7,10 +7,16 @@ import { ApiServer } from "../api/server.js"
 import { AppConfig } from "../AppConfig.js"
 import { ProjectionsActor } from "../Projections.js"
 import { BansActor, BlockingStateLive } from "../bans/index.js"
-import { SensorLive } from "../sensor/index.js"
+import { BgpActor } from "../bgp/index.js"
+import { EventSinkLive } from "../sensor/index.js"
+import { SensorActor } from "../sensor/Sensor.js"
 
-/** The actors `start` runs; BGP peers and the scan watcher join here. */
-export const Actors = Layer.mergeAll(ProjectionsActor, ApiServer, SensorLive, BansActor).pipe(Layer.provide(BlockingStateLive))
+/** The actors `start` runs (the scan watcher joins here), over the state they share. */
+export const Actors = ApiServer.pipe(
+  Layer.provideMerge(Layer.mergeAll(ProjectionsActor, SensorActor, BansActor, BgpActor)),
+  Layer.provideMerge(BlockingStateLive),
+  Layer.provideMerge(EventSinkLive)
+)
 
 export const startCommand = Command.make("start", {}, () =>
   Effect.gen(function* () {

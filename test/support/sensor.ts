@@ -17,6 +17,7 @@ import { decodeRecorded } from "../../domain/events/index.js"
 import type { DecodedEvent, DomainEvent } from "../../domain/events/index.js"
 import { AppConfig } from "../../src/AppConfig.js"
 import { BansActor, BlockingStateLive } from "../../src/bans/index.js"
+import { BgpActor } from "../../src/bgp/index.js"
 import { EventSink } from "../../src/sensor/EventSink.js"
 import { EventSinkLive } from "../../src/sensor/index.js"
 import { Sensor, layer as SensorLayer } from "../../src/sensor/Sensor.js"
@@ -46,6 +47,8 @@ export interface RunningSensor {
 export interface StartOptions {
   /** also run the blocking loop (ban reactor, expiry, allowlist) */
   readonly bans?: boolean
+  /** also run the BGP speaker for `bgp.peers` (implies bans) */
+  readonly bgp?: boolean
 }
 
 export const startSensor = async (
@@ -66,8 +69,11 @@ export const startSensor = async (
   )
   const config = AppConfig.layer({ file, env: {} })
   const stores = Layer.mergeAll(EventStoreLive, ReadModelsLive).pipe(Layer.provideMerge(config))
-  const sensor = SensorLayer.pipe(Layer.provideMerge(EventSinkLive))
-  const actors = options.bans === true ? Layer.merge(sensor, BansActor.pipe(Layer.provideMerge(BlockingStateLive))) : sensor
+  const blocking = options.bgp === true ? Layer.merge(BansActor, BgpActor) : BansActor
+  const actors =
+    options.bans === true || options.bgp === true
+      ? Layer.merge(SensorLayer, blocking).pipe(Layer.provideMerge(BlockingStateLive), Layer.provideMerge(EventSinkLive))
+      : SensorLayer.pipe(Layer.provideMerge(EventSinkLive))
   const layer = actors.pipe(Layer.provideMerge(stores))
   const runtime = ManagedRuntime.make(layer)
   // listeners start in their own fibers (ssh first generates host keys): wait until all listen
