@@ -69,3 +69,41 @@ describe("honeyhole start: sensor → ban → API (real process)", () => {
     expect(await exit).toBe(0)
   })
 })
+
+describe("honeyhole start: SIGHUP reload (real process)", () => {
+  let child: ChildProcess | undefined
+  afterAll(() => {
+    child?.kill("SIGKILL")
+  })
+
+  it("starts new listeners and stops removed ones without touching the others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hh-hup-"))
+    const [apiPort, keep, add, drop] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()]
+    const file = join(dir, "honeyhole.yaml")
+    const write = (ports: ReadonlyArray<number>) =>
+      writeFileSync(
+        file,
+        stringify({
+          dataDir: join(dir, "data"),
+          api: { listen: `127.0.0.1:${apiPort}` },
+          sensor: { services: ports.map((port) => ({ name: `banner-${port}`, port, transport: "tcp", plugin: "banner" })) }
+        })
+      )
+    write([keep, drop])
+    child = spawn(process.execPath, [bin, "--config", file, "start"], { cwd: dir, stdio: "ignore" })
+    await eventually(() => fetch(`http://127.0.0.1:${apiPort}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 20_000, "healthz")
+    const held = await eventually(() => tcp(keep).catch(() => undefined), 5000, "the kept listener")
+    await held.until("Debian")
+    write([keep, add])
+    child.kill("SIGHUP")
+    const added = await eventually(() => tcp(add).catch(() => undefined), 5000, "the added listener")
+    await added.until("Debian")
+    added.close()
+    await eventually(() => tcp(drop).then((c) => (c.close(), undefined), () => true), 5000, "the dropped listener gone")
+    expect(held.socket.destroyed).toBe(false) // the kept listener (and its session) was not restarted
+    held.close()
+    const exit = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)))
+    child.kill("SIGTERM")
+    expect(await exit).toBe(0)
+  })
+})
