@@ -2,7 +2,7 @@
  * The projection runner and the `stats` read model, on SQLite and on a real MariaDB
  * (started by the test harness).
  */
-import { Effect, Either, Fiber, Layer, ManagedRuntime } from "effect"
+import { Effect, Either, Fiber, Layer, ManagedRuntime, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -63,9 +63,8 @@ const suite = (label: string, target: () => ReadModelTarget) =>
       const waitForLag0 = () =>
         run(
           runner.status.pipe(
-            Effect.flatMap((s) => (s[0]!.lag === 0 ? Effect.void : Effect.fail("lagging"))),
-            Effect.retry({ times: 200, schedule: undefined }),
-            Effect.delay("20 millis")
+            Effect.flatMap((s) => (s[0]!.lag === 0 ? Effect.void : Effect.fail(`lagging ${JSON.stringify(s)}`))),
+            Effect.retry({ times: 500, schedule: Schedule.spaced("20 millis") })
           )
         )
       const first = runtime.runFork(runner.follow(statsProjection))

@@ -33,15 +33,30 @@ export interface EmbeddedOptions {
   readonly crossProcessPoll?: number
 }
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  stream: row.stream,
-  revision: row.revision,
-  position: Position(String(row.position)),
-  eventId: row.event_id,
-  type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata)
-})
+/**
+ * `data` is parsed on first access: many readers (a `stats` rebuild, filters on type)
+ * never look at it, and parsing is most of a read's cost. It was written by
+ * JSON.stringify, so it always parses.
+ */
+const toRecorded = (row: EventRow): RecordedEvent => {
+  let data: unknown
+  let parsed = false
+  return {
+    stream: row.stream,
+    revision: row.revision,
+    position: Position(String(row.position)),
+    eventId: row.event_id,
+    type: row.type,
+    get data() {
+      if (!parsed) {
+        data = JSON.parse(row.data)
+        parsed = true
+      }
+      return data
+    },
+    metadata: JSON.parse(row.metadata)
+  }
+}
 
 const readError = (message: string) => (cause: unknown) => new EventStoreError({ reason: "Read", message, cause })
 
