@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto"
 import { EventStore } from "../../domain/EventStore.js"
 import { BanExpired, envelope } from "../../domain/events/index.js"
 import { BlackholeTable } from "./BlackholeTable.js"
+import type { ActiveBan } from "./BlackholeTable.js"
 
 export const runExpiry = Effect.gen(function* () {
   const store = yield* EventStore
@@ -20,18 +21,24 @@ export const runExpiry = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     for (const id of pending) if (![...bans.values()].some((b) => b.banId === id)) pending.delete(id)
     let next = Number.POSITIVE_INFINITY
+    const due: Array<ActiveBan> = []
     for (const ban of bans.values()) {
       const at = ban.expiresAt.getTime()
-      if (at > now) {
-        next = Math.min(next, at)
-        continue
-      }
-      if (pending.has(ban.banId)) continue
-      pending.add(ban.banId)
-      const event = new BanExpired({ banId: ban.banId, prefix: ban.prefix, expiredAt: ban.expiresAt })
-      yield* store.append(ban.stream, [envelope(event, { eventId: randomUUID(), at: new Date(now), causationId: ban.issuedEventId })], "any")
-      yield* Effect.logInfo(`ban ${ban.prefix} expired (offense ${ban.offense})`)
+      if (at > now) next = Math.min(next, at)
+      else if (!pending.has(ban.banId)) due.push(ban)
     }
+    // concurrently: the embedded store commits them in one transaction (thousands at start-up)
+    yield* Effect.forEach(
+      due,
+      (ban) => {
+        pending.add(ban.banId)
+        const event = new BanExpired({ banId: ban.banId, prefix: ban.prefix, expiredAt: ban.expiresAt })
+        return store.append(ban.stream, [envelope(event, { eventId: randomUUID(), at: new Date(now), causationId: ban.issuedEventId })], "any").pipe(
+          Effect.zipRight(Effect.logInfo(`ban ${ban.prefix} expired (offense ${ban.offense})`))
+        )
+      },
+      { concurrency: 256, discard: true }
+    )
     // sleep until the next expiry, or until the table changes (a new, shorter ban; our own BanExpired coming back)
     const changed = table.bans.changes.pipe(Stream.filter((m) => m !== bans), Stream.runHead)
     yield* Number.isFinite(next)

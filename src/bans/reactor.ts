@@ -11,6 +11,7 @@ import { Chunk, Effect, Either, Schedule, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { decide } from "../../domain/bans/decider.js"
 import type { Contact } from "../../domain/bans/decider.js"
+import { formatDuration } from "../../domain/bans/policy.js"
 import type { BanPolicy } from "../../domain/bans/policy.js"
 import { EventStore } from "../../domain/EventStore.js"
 import type { EventFilter } from "../../domain/EventStore.js"
@@ -63,7 +64,7 @@ export const makeReactor = (policy: BanPolicy) =>
         )
         yield* store.append(trigger.stream, events, folded.revision < 0 ? "no_stream" : folded.revision)
         for (const d of decisions) {
-          if (d._tag === "BanIssued") yield* Effect.logInfo(`ban ${d.prefix} for ${Math.round(d.ttlSeconds / 3600)}h (offense ${d.offense}, ${d.service})`)
+          if (d._tag === "BanIssued") yield* Effect.logInfo(`ban ${d.prefix} for ${formatDuration(d.ttlSeconds * 1000)} (offense ${d.offense}, ${d.service})`)
           else yield* Effect.logDebug(`ban of ${d.prefix} suppressed: ${d.reason}`)
         }
       }).pipe(
