@@ -49,9 +49,10 @@ describe("listener robustness (real sockets on 127.0.0.1)", () => {
     )
     await sleep(300)
     for (const s of sockets) s.destroy()
+    // survival, not speed: on a loaded CI machine the backlog of 2,000 sessions' events takes a while
     const c = await tcp(ports["http"]!)
     c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    await c.until("It works")
+    await c.until("It works", 45_000)
     c.close()
     // every session that was accepted is closed and recorded (the kernel's backlog may refuse a few)
     const count = (type: string) =>
@@ -65,17 +66,17 @@ describe("listener robustness (real sockets on 127.0.0.1)", () => {
       const opened = await count("ContactOpened")
       const closed = await count("ContactClosed")
       return opened === closed && opened > 1500 ? { opened, closed } : undefined
-    }, 30_000, "every accepted session closed and recorded")
+    }, 60_000, "every accepted session closed and recorded")
     expect(counts.opened).toBeGreaterThan(1500)
     global.gc?.()
     const grown = (process.memoryUsage().heapUsed - before) / 1e6
     // generous: the event store's caches and the test's own event reads live in this heap too
     expect(grown).toBeLessThan(150)
-  }, 60_000)
+  }, 150_000)
 
   it("closes slow senders and half-open connections at the idle timeout, and keeps serving", async () => {
     const slow = await tcp(ports["smtp"]!)
-    await slow.until("220")
+    await slow.until("220", 30_000)
     const dripper = setInterval(() => slow.send("H"), 1500) // a byte now and then, never a line
     const halfOpen = await tcp(ports["telnet"]!)
     halfOpen.socket.end() // we stop sending; the sensor may still answer
@@ -86,9 +87,9 @@ describe("listener robustness (real sockets on 127.0.0.1)", () => {
     slow.close()
     const fresh = await tcp(ports["http"]!)
     fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    await fresh.until("It works")
+    await fresh.until("It works", 30_000)
     fresh.close()
     const reasons = (await sensor.ofType("ContactClosed")).map((c) => c.reason)
     expect(reasons).toContain("idle")
-  }, 30_000)
+  }, 90_000)
 })
