@@ -46,7 +46,9 @@ export class PortExposureDetected extends Schema.TaggedClass<PortExposureDetecte
 }) {}
 
 export class PortExposureResolved extends Schema.TaggedClass<PortExposureResolved>()("PortExposureResolved", {
-  ...finding
+  ...finding,
+  /** closed: a later scan covered the port and did not find it open; allowed: the inventory now allows it */
+  resolution: Schema.optionalWith(Schema.Literal("closed", "allowed"), { default: () => "closed" })
 }) {}
 
 export class PortExposureAcknowledged extends Schema.TaggedClass<PortExposureAcknowledged>()(
@@ -59,7 +61,9 @@ export class ScanStarted extends Schema.TaggedClass<ScanStarted>()("ScanStarted"
   source: Schema.Literal("file", "schedule", "watch"),
   file: Schema.NullOr(Schema.String),
   args: Schema.NullOr(Schema.String),
-  startedAt: Timestamp
+  startedAt: Timestamp,
+  /** port ranges the scan covered per transport (nmap's scaninfo), for every host of the scan */
+  covered: Schema.optionalWith(Schema.Array(Schema.Struct({ transport: Transport, min: Port, max: Port })), { default: () => [] })
 }) {}
 
 export class ScanCompleted extends Schema.TaggedClass<ScanCompleted>()("ScanCompleted", {
