@@ -1,6 +1,7 @@
 /** Every SQL projection honeyhole runs; later loops add theirs here. */
 import { blackholeProjection } from "./blackhole.js"
+import { inventoryProjection } from "./inventory.js"
 import { statsProjection } from "./stats.js"
 import type { SqlProjection } from "./Projection.js"
 
-export const sqlProjections: ReadonlyArray<SqlProjection> = [statsProjection, blackholeProjection]
+export const sqlProjections: ReadonlyArray<SqlProjection> = [statsProjection, blackholeProjection, inventoryProjection]

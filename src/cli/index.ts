@@ -4,9 +4,12 @@ import { allowlistCommand, bansCommand } from "./bans.js"
 import { bgpCommand } from "./bgp.js"
 import { configCommand } from "./config.js"
 import { eventsCommand } from "./events.js"
+import { exposureCommand } from "./exposure.js"
 import { firewallCommand } from "./firewall.js"
+import { inventoryCommand } from "./inventory.js"
 import { projectionsCommand } from "./projections.js"
 import { routerConfigCommand } from "./routerConfig.js"
+import { scanCommand } from "./scan.js"
 import { startCommand } from "./start.js"
 import { whyCommand } from "./why.js"
 
@@ -22,7 +25,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, bgpCommand, whyCommand, routerConfigCommand, firewallCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, bgpCommand, whyCommand, routerConfigCommand, firewallCommand, inventoryCommand, scanCommand, exposureCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })
