@@ -14,6 +14,7 @@ import { EventStore } from "../../domain/EventStore.js"
 import { envelope, SensorEventsDropped } from "../../domain/events/index.js"
 import type { NewEvent } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
+import { yieldToEventLoop } from "../../adapters/yieldToEventLoop.js"
 
 export interface EventSinkShape {
   /** never blocks; false when the event had to be dropped (counted and summarised) */
@@ -81,11 +82,16 @@ export const make = (options: EventSinkOptions) =>
         .pipe(Effect.catchAll((e) => Effect.logError(`cannot record dropped-events summary: ${e.message}`)))
     })
 
+    // Wait for work, let the event loop deliver what else is arriving, then take it all:
+    // only the wait is interruptible, so nothing taken is ever lost.
     yield* Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(Queue.takeBetween(queue, 1, maxBatch)), (taken) => {
-        inFlight = taken.length
-        return writeBatch(Chunk.toReadonlyArray(taken)).pipe(Effect.ensuring(Effect.sync(() => (inFlight = 0))))
-      })
+      Effect.flatMap(restore(Queue.take(queue)), (first) =>
+        Effect.flatMap(Effect.zipRight(yieldToEventLoop, Queue.takeUpTo(queue, maxBatch - 1)), (rest) => {
+          const taken = [first, ...Chunk.toReadonlyArray(rest)]
+          inFlight = taken.length
+          return writeBatch(taken).pipe(Effect.ensuring(Effect.sync(() => (inFlight = 0))))
+        })
+      )
     ).pipe(Effect.forever, Effect.interruptible, Effect.forkScoped)
     yield* reportDrops.pipe(Effect.repeat(Schedule.spaced("5 seconds")), Effect.interruptible, Effect.forkScoped)
 

@@ -9,6 +9,7 @@ import { ConcurrencyError, describeExpected, EventStoreError } from "../../../do
 import type { AppendResult, ExpectedRevision } from "../../../domain/EventStore.js"
 import { Position } from "../../../domain/events/index.js"
 import type { NewEvent } from "../../../domain/events/index.js"
+import { yieldToEventLoop } from "../../yieldToEventLoop.js"
 
 export interface AppendRequest {
   readonly stream: string
@@ -72,9 +73,16 @@ export const runWriter = (
 ) =>
   // Only the wait for work is interruptible: a batch once taken is always written and
   // acknowledged, even while the store shuts down.
-  Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(Queue.takeBetween(queue, 1, 512)), (taken) => writeBatch(sql, Chunk.toReadonlyArray(taken), onCommit))).pipe(
-    Effect.forever
-  )
+  // After waking, the event loop gets one turn (setImmediate) so concurrent appends
+  // queue up and share the transaction: SQLite is synchronous, so without it every
+  // batch would hold the single append that woke the writer.
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(Queue.take(queue)), (first) =>
+      Effect.flatMap(Effect.zipRight(yieldToEventLoop, Queue.takeUpTo(queue, 511)), (rest) =>
+        writeBatch(sql, [first, ...Chunk.toReadonlyArray(rest)], onCommit)
+      )
+    )
+  ).pipe(Effect.forever)
 
 const writeBatch = (
   sql: SqlClient,
