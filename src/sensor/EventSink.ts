@@ -86,7 +86,8 @@ export const make = (options: EventSinkOptions) =>
     // only the wait is interruptible, so nothing taken is ever lost.
     yield* Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(Queue.take(queue)), (first) =>
-        Effect.flatMap(Effect.zipRight(yieldToEventLoop, Queue.takeUpTo(queue, maxBatch - 1)), (rest) => {
+        // counted as in flight from the moment it leaves the queue, so `flush` waits for it
+        Effect.flatMap(Effect.zipRight(Effect.zipRight(Effect.sync(() => (inFlight = 1)), yieldToEventLoop), Queue.takeUpTo(queue, maxBatch - 1)), (rest) => {
           const taken = [first, ...Chunk.toReadonlyArray(rest)]
           inFlight = taken.length
           return writeBatch(taken).pipe(Effect.ensuring(Effect.sync(() => (inFlight = 0))))
