@@ -96,9 +96,20 @@ export interface EnvelopeOptions {
   readonly causationId?: string | null | undefined
 }
 
+/**
+ * Encoders per event type: encoding through the catalog union would try its members in
+ * turn, and the sensor wraps every payload it records.
+ */
+const encoders = new Map<string, (event: DomainEvent) => unknown>(
+  DomainEvent.members.flatMap((family) =>
+    family.members.map((member) => [member.identifier, Schema.encodeSync(member as unknown as Schema.Schema<DomainEvent, unknown>)] as const)
+  )
+)
+
 /** Wraps a domain event for appending. Ids and time come in as arguments: the domain stays pure. */
 export const envelope = (event: DomainEvent, options: EnvelopeOptions): NewEvent => {
-  const { _tag, ...data } = encodeEvent(event) as { readonly _tag: string } & Record<string, unknown>
+  const encode = encoders.get(event._tag) ?? encodeEvent
+  const { _tag, ...data } = encode(event) as { readonly _tag: string } & Record<string, unknown>
   return {
     eventId: options.eventId,
     type: _tag,
