@@ -20,7 +20,7 @@ const upsert = (sql: SqlClient, day: string, type: string, count: number) =>
  * (a rebuild does this a million times): producers write `Date.toISOString()`, whose
  * first ten characters are the day. Anything else returns "" and takes the slow path.
  */
-const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+const isoTimestamp = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/
 const dayOf = (event: RecordedEvent): string => {
   const at = (event.metadata as { readonly at?: unknown } | null)?.at
   return typeof at === "string" && isoTimestamp.test(at) ? at.slice(0, 10) : ""
