@@ -106,7 +106,7 @@ const rawReadStreams = (db: Database) => {
   return n
 }
 
-/** Counts events, reading `data` as any reader of whole events would (the store may parse it lazily). */
+/** Counts events, reading `data` as every reader of whole events does (the store may parse it lazily). */
 const count = <E>(stream: Stream.Stream<RecordedEvent, E>) =>
   Stream.runFold(stream, 0, (n, e) => (e.revision >= 0 && e.data !== undefined ? n + 1 : n))
 
