@@ -124,7 +124,12 @@ export const interopSuite = (o: InteropOptions) =>
       await Promise.all([ribEquals(ibgp, desired), ribEquals(ebgp, desired)])
     })
 
-    it.skipIf(!o.sendsRouteRefresh)("answers the peer's ROUTE-REFRESH with the whole table", async () => {
+    // GoBGP's softresetin and FRR's `clear … soft in` (with soft-reconfiguration inbound) replay
+    // their own Adj-RIB-In and send no ROUTE-REFRESH, so only BIRD can trigger this test
+    const refreshTitle = o.sendsRouteRefresh
+      ? "answers the peer's ROUTE-REFRESH with the whole table"
+      : `answers the peer's ROUTE-REFRESH — skipped: ${o.kind}'s soft reset sends no ROUTE-REFRESH (covered against BIRD and in memory)`
+    it.skipIf(!o.sendsRouteRefresh)(refreshTitle, async () => {
       const before = speaker.received.counts.get("ibgp")?.["RouteRefresh"] ?? 0
       await ibgp.requestRefresh()
       await waitUntil(() => (speaker.received.counts.get("ibgp")?.["RouteRefresh"] ?? 0) > before, { description: `a ROUTE-REFRESH from ${o.kind}`, timeoutMs: 10_000 })
