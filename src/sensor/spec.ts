@@ -39,3 +39,10 @@ export class ListenError extends Error {
     super(message)
   }
 }
+
+/** the error a listener fails with when its socket cannot bind or dies */
+export const listenError = (spec: ListenerSpec) => (e: NodeJS.ErrnoException) =>
+  new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`)
+
+/** a plugin's reply as bytes; strings are sent as UTF-8 */
+export const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data)

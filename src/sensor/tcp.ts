@@ -12,10 +12,8 @@ import type { SessionContext, SocketPlugin, Step, StreamPlugin } from "../../ada
 import { canonicalIp } from "../../domain/ip.js"
 import { startSession } from "./recorder.js"
 import type { SessionRecorder } from "./recorder.js"
-import { ListenError } from "./spec.js"
-import type { ListenerDeps, ListenerSpec } from "./spec.js"
-
-const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data)
+import { listenError, toBytes } from "./spec.js"
+import type { ListenError, ListenerDeps, ListenerSpec } from "./spec.js"
 
 /** Runs a plugin call; a throw becomes null (the caller closes the session as plugin-error). */
 const guarded = <A>(f: () => A): A | null => {
@@ -92,7 +90,6 @@ const connection = (raw: Socket, spec: ListenerSpec, plugin: StreamPlugin | Sock
       if (session === null) return apply(null)
       stream.on("data", (chunk: Buffer) => {
         if (finished) return
-        raw.setTimeout(deps.idleTimeoutMs)
         const step = guarded(() => session.data(chunk))
         recorder.received(chunk, step?.facts)
         apply(step)
@@ -132,7 +129,7 @@ export const tcpListener = (spec: ListenerSpec, plugin: StreamPlugin | SocketPlu
       run(connection(socket, spec, plugin, tls, deps))
     })
     yield* Effect.async<void, ListenError>((resume) => {
-      const onError = (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`)))
+      const onError = (e: NodeJS.ErrnoException) => resume(Effect.fail(listenError(spec)(e)))
       server.once("error", onError)
       server.listen({ host: spec.bind, port: spec.port, exclusive: true }, () => {
         server.off("error", onError)
@@ -143,6 +140,6 @@ export const tcpListener = (spec: ListenerSpec, plugin: StreamPlugin | SocketPlu
     yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
     yield* onListening
     return yield* Effect.async<never, ListenError>((resume) => {
-      server.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`))))
+      server.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(listenError(spec)(e))))
     })
   })

@@ -10,8 +10,8 @@ import type { DatagramPlugin, DatagramSession, SessionContext, Step } from "../.
 import { canonicalIp } from "../../domain/ip.js"
 import { startSession } from "./recorder.js"
 import type { SessionRecorder } from "./recorder.js"
-import { ListenError } from "./spec.js"
-import type { ListenerDeps, ListenerSpec } from "./spec.js"
+import { listenError, toBytes } from "./spec.js"
+import type { ListenError, ListenerDeps, ListenerSpec } from "./spec.js"
 
 interface UdpSession {
   readonly ip: string
@@ -19,8 +19,6 @@ interface UdpSession {
   readonly recorder: SessionRecorder
   last: number
 }
-
-const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data)
 
 export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: ListenerDeps, onListening: Effect.Effect<void> = Effect.void) =>
   Effect.gen(function* () {
@@ -97,7 +95,7 @@ export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: Li
     })
 
     yield* Effect.async<void, ListenError>((resume) => {
-      const onError = (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`)))
+      const onError = (e: NodeJS.ErrnoException) => resume(Effect.fail(listenError(spec)(e)))
       socket.once("error", onError)
       socket.bind({ address: spec.bind, port: spec.port, exclusive: true }, () => {
         socket.off("error", onError)
@@ -118,6 +116,6 @@ export const udpListener = (spec: ListenerSpec, plugin: DatagramPlugin, deps: Li
     )
     yield* onListening
     return yield* Effect.async<never, ListenError>((resume) => {
-      socket.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(new ListenError(spec, e.code ?? "EUNKNOWN", `${spec.key}: ${e.message}`))))
+      socket.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(listenError(spec)(e))))
     })
   })
