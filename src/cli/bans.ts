@@ -10,15 +10,10 @@ import { banPolicy } from "../bans/policy.js"
 import { currentConfig } from "../AppConfig.js"
 import { Duration } from "../config/schema.js"
 import { Projections } from "../Projections.js"
-import { table } from "./render.js"
+import { formatSpan, table } from "./render.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON"))
 const reason = Options.text("reason").pipe(Options.withDescription("why (recorded in the event, for the audit trail)"))
-
-const remaining = (until: Date) => {
-  const s = Math.max(0, Math.round((until.getTime() - Date.now()) / 1000))
-  return s >= 86400 ? `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h` : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : `${Math.floor(s / 60)}m${s % 60}s`
-}
 
 const list = Command.make("list", { json }, ({ json }) =>
   Effect.gen(function* () {
@@ -30,7 +25,7 @@ const list = Command.make("list", { json }, ({ json }) =>
     yield* Console.log(
       table(
         ["PREFIX", "OFFENSE", "SERVICE", "ISSUED", "EXPIRES", "LEFT", "RULE"],
-        rows.map((r) => [r.prefix, String(r.offense), r.service ?? "-", r.issuedAt.toISOString(), r.expiresAt.toISOString(), remaining(r.expiresAt), r.rule])
+        rows.map((r) => [r.prefix, String(r.offense), r.service ?? "-", r.issuedAt.toISOString(), r.expiresAt.toISOString(), formatSpan(r.expiresAt.getTime() - Date.now()), r.rule])
       )
     )
   })

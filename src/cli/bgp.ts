@@ -2,7 +2,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { currentConfig } from "../AppConfig.js"
-import { table } from "./render.js"
+import { formatSpan, table } from "./render.js"
 
 interface PeerView {
   readonly name: string
@@ -13,11 +13,6 @@ interface PeerView {
   readonly uptimeMs: number
   readonly routesAnnounced: number
   readonly lastError: string | null
-}
-
-const duration = (ms: number) => {
-  const s = Math.floor(ms / 1000)
-  return s >= 86400 ? `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h` : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : `${Math.floor(s / 60)}m${s % 60}s`
 }
 
 const status = Command.make("status", { json: Options.boolean("json") }, ({ json }) =>
@@ -37,7 +32,7 @@ const status = Command.make("status", { json: Options.boolean("json") }, ({ json
     yield* Console.log(
       table(
         ["PEER", "ADDRESS", "AS", "STATE", "UPTIME", "ROUTES", "LAST ERROR"],
-        body.peers.map((p) => [p.name, `${p.address}:${p.port}`, String(p.peerAs), p.state, p.state === "Established" ? duration(p.uptimeMs) : "-", String(p.routesAnnounced), p.lastError ?? ""])
+        body.peers.map((p) => [p.name, `${p.address}:${p.port}`, String(p.peerAs), p.state, p.state === "Established" ? formatSpan(p.uptimeMs) : "-", String(p.routesAnnounced), p.lastError ?? ""])
       )
     )
     yield* Console.log(`${body.activeBans} active bans`)

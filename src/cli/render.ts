@@ -52,3 +52,11 @@ export const progressReporter = (label: string, stream: NodeJS.WriteStream = pro
       }
     })
 }
+
+/** a span for humans: "2d3h", "4h12m", "7m30s" */
+export const formatSpan = (ms: number): string => {
+  const s = Math.max(0, Math.floor(ms / 1000))
+  if (s >= 86400) return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+  return `${Math.floor(s / 60)}m${s % 60}s`
+}
