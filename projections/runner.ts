@@ -137,6 +137,31 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       )
     })
 
+    /** Applies a finite read in batches of 5000 from `start`; returns the final checkpoint. */
+    const applyAll = <E>(
+      sql: SqlClient,
+      projection: SqlProjection,
+      start: Position | null,
+      events: Stream.Stream<RecordedEvent, E>,
+      onBatch: (applied: number) => Effect.Effect<void> = () => Effect.void
+    ) =>
+      Effect.gen(function* () {
+        let checkpoint = start
+        yield* events.pipe(
+          Stream.rechunk(5000),
+          Stream.chunks,
+          Stream.runForEach((chunk) =>
+            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+              Effect.tap((next) => {
+                checkpoint = next
+                return onBatch(chunk.length)
+              })
+            )
+          )
+        )
+        return checkpoint
+      })
+
     /** Drops the model and replays history up to now, reporting progress as (done, total). */
     const rebuild = (name: string, onProgress: (done: number, total: number) => Effect.Effect<void>) =>
       Effect.gen(function* () {
@@ -149,22 +174,12 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
         )
         yield* prepare(projection)
         const total = yield* store.countAfter(null, projection.filter)
-        let checkpoint: Position | null = null
         let done = 0
         yield* onProgress(0, total)
-        yield* store.readAll(projection.filter ? { filter: projection.filter, maxCount: total } : { maxCount: total }).pipe(
-          Stream.rechunk(5000),
-          Stream.chunks,
-          Stream.runForEach((chunk) =>
-            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
-              Effect.tap((next) => {
-                checkpoint = next
-                done += chunk.length
-                return onProgress(done, total)
-              })
-            )
-          )
-        )
+        yield* applyAll(sql, projection, null, store.readAll(projection.filter ? { filter: projection.filter, maxCount: total } : { maxCount: total }), (n) => {
+          done += n
+          return onProgress(done, total)
+        })
         return { name, events: done }
       })
 
@@ -173,19 +188,8 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       Effect.gen(function* () {
         const projection = yield* find(name)
         const sql = yield* prepare(projection)
-        let checkpoint = (yield* readCheckpoint(sql, projection.name)).position
-        yield* store.readAll({ after: checkpoint, ...(projection.filter ? { filter: projection.filter } : {}) }).pipe(
-          Stream.rechunk(5000),
-          Stream.chunks,
-          Stream.runForEach((chunk) =>
-            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
-              Effect.tap((next) => {
-                checkpoint = next
-              })
-            )
-          )
-        )
-        return checkpoint
+        const start = (yield* readCheckpoint(sql, projection.name)).position
+        return yield* applyAll(sql, projection, start, store.readAll({ after: start, ...(projection.filter ? { filter: projection.filter } : {}) }))
       })
 
     return { projections, runAll, follow, status, rebuild, catchUp, find }
