@@ -9,10 +9,10 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { ReadModelDb, ReadModelError } from "../../projections/ReadModelDb.js"
 import { lazyResource } from "../lazy.js"
+import { redactUrl } from "../redactUrl.js"
 
 export type ReadModelTarget = { readonly kind: "sqlite"; readonly filename: string } | { readonly kind: "mysql"; readonly url: string }
 
-const redact = (url: string) => url.replace(/^(mysql:\/\/[^:/@]*):[^@/]*@/i, "$1:***@")
 
 const open = (target: ReadModelTarget): Effect.Effect<SqlClient, ReadModelError, Scope.Scope> => {
   if (target.kind === "sqlite") {
@@ -31,7 +31,7 @@ const open = (target: ReadModelTarget): Effect.Effect<SqlClient, ReadModelError,
       (cause) =>
         new ReadModelError({
           reason: "Open",
-          message: `cannot connect to ${redact(target.url)}: ${cause.cause instanceof Error ? cause.cause.message : cause.message}`,
+          message: `cannot connect to ${redactUrl(target.url)}: ${cause.cause instanceof Error ? cause.cause.message : cause.message}`,
           cause
         })
     )
@@ -45,7 +45,7 @@ export const layer = (target: ReadModelTarget): Layer.Layer<ReadModelDb> =>
     Effect.map(lazyResource(open(target)), (client) =>
       ReadModelDb.of({
         dialect: target.kind,
-        location: target.kind === "sqlite" ? target.filename : redact(target.url),
+        location: target.kind === "sqlite" ? target.filename : redactUrl(target.url),
         client: client.get
       })
     )

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseDocument } from "yaml"
+import { redactUrl } from "../../adapters/redactUrl.js"
 import { HoneyholeConfig, secretPaths, urlPaths } from "./schema.js"
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
@@ -113,9 +114,6 @@ export const loadConfig = (options: LoadOptions = {}): Either.Either<LoadedConfi
   })
 
 export const loadConfigEffect = (options: LoadOptions = {}) => Effect.suspend(() => loadConfig(options))
-
-/** mysql://user:secret@host/db → mysql://user:***@host/db */
-export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:***@")
 
 const getPath = (obj: Json, path: string): Json | undefined =>
   path.split(".").reduce<Json | undefined>((o, k) => (isObject(o) ? o[k] : undefined), obj)

@@ -9,5 +9,4 @@ export const normalizeConnectionString = (url: string): string =>
   url.trim().replace(/^esdb(\+discover)?:\/\//i, (_, discover: string | undefined) => `kurrentdb${discover ?? ""}://`)
 
 /** The connection string with any password replaced, for status output and logs. */
-export const redactConnectionString = (url: string): string =>
-  url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?]*):[^@/?]*@/i, "$1:***@")
+export { redactUrl as redactConnectionString } from "../../redactUrl.js"
