@@ -9,7 +9,7 @@
  *  - `subscribeAll` catches up from `after`, then delivers new events live, in order.
  */
 import { Context, Schema } from "effect"
-import type { Effect, Stream } from "effect"
+import type { Effect, Either, Stream } from "effect"
 import type { NewEvent, Position, RecordedEvent } from "./events/index.js"
 
 export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number
@@ -21,6 +21,13 @@ export interface AppendResult {
   /** revision of the last event written (the next append's expected revision) */
   readonly nextExpectedRevision: number
   readonly position: Position
+}
+
+/** One append of an `appendMany` batch. */
+export interface AppendPart {
+  readonly stream: string
+  readonly events: ReadonlyArray<NewEvent>
+  readonly expected: ExpectedRevision
 }
 
 /** Server-side filters, as KurrentDB supports them: one kind at a time, by prefixes. */
@@ -83,6 +90,16 @@ export interface EventStoreShape {
     events: ReadonlyArray<NewEvent>,
     expected: ExpectedRevision
   ) => Effect.Effect<AppendResult, ConcurrencyError | EventStoreError>
+  /**
+   * Several appends to (usually different) streams in one call: each is atomic and
+   * checked against its own expected revision, none fails because of another; results
+   * come back in order. The embedded store commits them in one transaction — the way to
+   * write many streams fast (the sensor's event sink, scan imports). A part's own
+   * failure is its Left; the effect fails only when no part's outcome is known.
+   */
+  readonly appendMany: (
+    parts: ReadonlyArray<AppendPart>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<AppendResult, ConcurrencyError | EventStoreError>>, EventStoreError>
   /** a missing stream reads as empty */
   readonly readStream: (stream: string, options?: ReadStreamOptions) => Stream.Stream<RecordedEvent, EventStoreError>
   readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, EventStoreError>

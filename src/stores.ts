@@ -55,6 +55,12 @@ export const EventStoreLive = Layer.scoped(
       location: url === null ? join(dataDir, "events.sqlite") : redactConnectionString(url),
       append: (stream, events, expected) =>
         use((s) => s.append(stream, events, expected)).pipe(Effect.tap(() => Metric.incrementBy(eventsAppended, events.length))),
+      appendMany: (parts) =>
+        use((s) => s.appendMany(parts)).pipe(
+          Effect.tap((results) =>
+            Metric.incrementBy(eventsAppended, results.reduce((n, r, i) => (r._tag === "Right" ? n + parts[i]!.events.length : n), 0))
+          )
+        ),
       readStream: (stream, options) => useStream((s) => s.readStream(stream, options)),
       readAll: (options) => useStream((s) => s.readAll(options)),
       subscribeAll: (options) => useStream((s) => s.subscribeAll(options)),

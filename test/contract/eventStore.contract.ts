@@ -125,6 +125,33 @@ export const eventStoreContract = (name: string, acquire: () => Promise<Contract
       expect(lengths.every((types) => types.join() === "TestA,TestB")).toBe(true)
     })
 
+    it("appendMany: each part checked and written on its own, results in order, a conflict failing only its part", async () => {
+      const [a, b, c] = [s("ma"), s("mb"), s("mc")]
+      await run(EventStore.pipe(Effect.flatMap((es) => es.append(b, [ev("TestA", 0)], "no_stream"))))
+      const results = await run(
+        EventStore.pipe(
+          Effect.flatMap((es) =>
+            es.appendMany([
+              { stream: a, events: [ev("TestA", 1), ev("TestB", 2)], expected: "no_stream" },
+              { stream: b, events: [ev("TestA", 3)], expected: "no_stream" }, // b exists: conflict
+              { stream: a, events: [ev("TestC", 4)], expected: 1 }, // chains after the first part
+              { stream: c, events: [ev("TestA", 5), ev("TestB", 6)], expected: "stream_exists" } // c does not exist
+            ])
+          )
+        )
+      )
+      expect(results.map((r) => r._tag)).toEqual(["Right", "Left", "Right", "Left"])
+      expect(Either.getOrThrow(results[0]!).nextExpectedRevision).toBe(1)
+      expect(Either.getOrThrow(results[2]!).nextExpectedRevision).toBe(2)
+      const conflict = Either.flip(results[1]!).pipe(Either.getOrThrow)
+      expect(conflict._tag).toBe("ConcurrencyError")
+      expect(conflict).toMatchObject({ stream: b, actual: 0 })
+      const read = (st: string) => run(EventStore.pipe(Effect.flatMap((es) => collect(es.readStream(st)))))
+      expect((await read(a)).map((e) => e.type)).toEqual(["TestA", "TestB", "TestC"])
+      expect(await read(b)).toHaveLength(1)
+      expect(await read(c)).toHaveLength(0)
+    })
+
     it("reads $all in order with exclusive positions, both directions, with filters", async () => {
       const st1 = s("all1")
       const st2 = s("all2")

@@ -54,4 +54,34 @@ describe("embedded event store specifics", () => {
     await second.dispose()
     rmSync(dir, { recursive: true, force: true })
   })
+
+  it("appendMany rolls back a part whose insert fails (a repeated event id) and keeps its neighbours", async () => {
+    const { dir, filename } = tempStore()
+    const rt = ManagedRuntime.make(Embedded.layer({ filename }))
+    try {
+      const ev = (eventId: string) => ({ eventId, type: "X", data: {}, metadata: {} })
+      const dup = randomUUID()
+      const results = await rt.runPromise(
+        EventStore.pipe(
+          Effect.flatMap((es) =>
+            es.appendMany([
+              { stream: "s-a", events: [ev(randomUUID())], expected: "any" },
+              { stream: "s-b", events: [ev(randomUUID()), ev(dup), ev(dup)], expected: "any" },
+              { stream: "s-b", events: [ev(randomUUID())], expected: "no_stream" },
+              { stream: "s-c", events: [ev(dup)], expected: "any" }
+            ])
+          )
+        )
+      )
+      expect(results.map((r) => r._tag)).toEqual(["Right", "Left", "Right", "Right"])
+      expect(results[1]!._tag === "Left" && results[1]!.left._tag).toBe("EventStoreError")
+      const count = (stream: string) =>
+        rt.runPromise(EventStore.pipe(Effect.flatMap((es) => Stream.runCount(es.readStream(stream)))))
+      // the failed part left nothing behind, so the next part for s-b still found no stream
+      expect([await count("s-a"), await count("s-b"), await count("s-c")]).toEqual([1, 1, 1])
+    } finally {
+      await rt.dispose()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -12,7 +12,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Fragment } from "@effect/sql/Statement"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { Chunk, Deferred, Effect, Layer, Option, Queue, Schedule, Stream, SubscriptionRef } from "effect"
+import { Chunk, Deferred, Effect, Either, Layer, Option, Queue, Schedule, Stream, SubscriptionRef } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { EventStore, EventStoreError } from "../../../domain/EventStore.js"
@@ -21,11 +21,11 @@ import { Position } from "../../../domain/events/index.js"
 import type { RecordedEvent } from "../../../domain/events/index.js"
 import { migrate } from "./schema.js"
 import type { EventRow } from "./schema.js"
-import { runWriter } from "./writer.js"
-import type { AppendRequest } from "./writer.js"
+import { openWriterDb, runWriter } from "./writer.js"
+import type { AppendRequest, PartResult } from "./writer.js"
 
 export interface EmbeddedOptions {
-  /** path of the SQLite file; ":memory:" for throwaway stores */
+  /** path of the SQLite file (a file: the writer and the readers use two connections) */
   readonly filename: string
   /** rows per read page (catch-up reads, readAll) */
   readonly pageSize?: number
@@ -72,7 +72,7 @@ const readError = (message: string) => (cause: unknown) => new EventStoreError({
 
 export const make = (options: EmbeddedOptions) =>
   Effect.gen(function* () {
-    if (options.filename !== ":memory:") mkdirSync(dirname(options.filename), { recursive: true })
+    mkdirSync(dirname(options.filename), { recursive: true })
     const sql: SqlClient = yield* SqliteClient.make({ filename: options.filename }).pipe(
       Effect.provide(Reactivity.layer)
     )
@@ -90,10 +90,18 @@ export const make = (options: EmbeddedOptions) =>
     const head = yield* SubscriptionRef.make(yield* currentHead)
     const advanceHead = (position: number) => SubscriptionRef.update(head, (h) => Math.max(h, position))
 
+    const writer = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => openWriterDb(options.filename),
+        catch: (cause) => new EventStoreError({ reason: "Open", message: `cannot open ${options.filename} for writing: ${String(cause)}`, cause })
+      }),
+      // added before the writer's fork, so it runs after the writer has stopped
+      (w) => Effect.sync(() => w.db.close())
+    )
     const queue = yield* Queue.bounded<AppendRequest>(4096)
     // interruptible even when the store is opened from an uninterruptible region (a caller's
     // critical section): fibers inherit their parent's interruptibility when forked
-    yield* Effect.forkScoped(Effect.interruptible(runWriter(sql, queue, advanceHead)))
+    yield* Effect.forkScoped(Effect.interruptible(runWriter(writer, queue, advanceHead)))
     // Added after the writer's fork, so it runs before the writer is interrupted: on
     // shutdown every queued append is taken by the writer, whose batch then completes.
     yield* Effect.addFinalizer(() =>
@@ -147,12 +155,15 @@ export const make = (options: EmbeddedOptions) =>
         })
       )
 
-    const append: EventStoreShape["append"] = (stream, events, expected) =>
+    const appendMany: EventStoreShape["appendMany"] = (parts) =>
       Effect.gen(function* () {
-        const done = yield* Deferred.make<AppendResult, ConcurrencyError | EventStoreError>()
-        yield* Queue.offer(queue, { stream, events, expected, done })
+        const done = yield* Deferred.make<ReadonlyArray<PartResult>, EventStoreError>()
+        yield* Queue.offer(queue, { parts, done })
         return yield* Deferred.await(done)
       })
+
+    const append: EventStoreShape["append"] = (stream, events, expected) =>
+      Effect.flatMap(appendMany([{ stream, events, expected }]), (results) => results[0]!)
 
     const readStream: EventStoreShape["readStream"] = (stream, opts = {}) => {
       const backwards = opts.direction === "backwards"
@@ -226,6 +237,7 @@ export const make = (options: EmbeddedOptions) =>
       kind: "embedded",
       location: options.filename,
       append,
+      appendMany,
       readStream,
       readAll,
       subscribeAll,

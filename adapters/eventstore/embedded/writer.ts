@@ -1,73 +1,100 @@
 /**
- * Batched appends: concurrent `append` calls are queued and written together in one
- * SQLite transaction, each under its own savepoint so a revision conflict in one
- * append never fails its neighbours.
+ * Batched appends: concurrent `append`/`appendMany` calls are queued and written
+ * together in one SQLite transaction.
+ *
+ * The writer has its own better-sqlite3 connection and runs each batch as one
+ * synchronous function with prepared statements: the append path is the sensor's hot
+ * path, and going through SqlClient cost an Effect program, a span and a statement
+ * lookup per SQL statement — most of an append's time. Reads stay on SqlClient; WAL
+ * lets the two connections work side by side.
+ *
+ * Each part of a batch is checked against its expected revision before anything is
+ * written, and written under its own savepoint when it has more than one event (a
+ * single INSERT is atomic by itself), so one failing part never fails its neighbours.
  */
-import type { SqlClient } from "@effect/sql/SqlClient"
+import Database from "better-sqlite3"
 import { Chunk, Deferred, Effect, Either, Queue } from "effect"
 import { ConcurrencyError, describeExpected, EventStoreError } from "../../../domain/EventStore.js"
-import type { AppendResult, ExpectedRevision } from "../../../domain/EventStore.js"
+import type { AppendPart, AppendResult, ExpectedRevision } from "../../../domain/EventStore.js"
 import { Position } from "../../../domain/events/index.js"
-import type { NewEvent } from "../../../domain/events/index.js"
 import { yieldToEventLoop } from "../../yieldToEventLoop.js"
 
+export type PartResult = Either.Either<AppendResult, ConcurrencyError | EventStoreError>
+
 export interface AppendRequest {
-  readonly stream: string
-  readonly events: ReadonlyArray<NewEvent>
-  readonly expected: ExpectedRevision
-  readonly done: Deferred.Deferred<AppendResult, ConcurrencyError | EventStoreError>
+  readonly parts: ReadonlyArray<AppendPart>
+  readonly done: Deferred.Deferred<ReadonlyArray<PartResult>, EventStoreError>
 }
 
-/** SQLite's default limit on bound parameters is 32766; 7 per row. */
-const rowsPerInsert = 1000
-
-const checkExpected = (stream: string, expected: ExpectedRevision, current: number | null) => {
+const checkExpected = (stream: string, expected: ExpectedRevision, current: number | null): ConcurrencyError | null => {
   const ok =
     expected === "any" ||
     (expected === "no_stream" && current === null) ||
     (expected === "stream_exists" && current !== null) ||
     (typeof expected === "number" && current === expected)
-  return ok ? Either.right(current) : Either.left(
-    new ConcurrencyError({ stream, expected: describeExpected(expected), actual: current })
-  )
+  return ok ? null : new ConcurrencyError({ stream, expected: describeExpected(expected), actual: current })
 }
 
-const writeOne = (sql: SqlClient, request: AppendRequest, now: number) =>
-  Effect.gen(function* () {
-    const rows = yield* sql<{ readonly revision: number | null }>`
-      SELECT MAX(revision) AS revision FROM events WHERE stream = ${request.stream}`
-    const current = rows[0]?.revision ?? null
-    const checked = checkExpected(request.stream, request.expected, current)
-    if (Either.isLeft(checked)) return Either.left(checked.left)
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/** The writer's connection and its prepared statements. */
+export const openWriterDb = (filename: string) => {
+  const db = new Database(filename)
+  // per-connection settings: see schema.ts for why NORMAL is durable enough in WAL
+  db.pragma("busy_timeout = 10000")
+  db.pragma("synchronous = NORMAL")
+  const lock = db.prepare("UPDATE writer_lock SET appends = appends + 1 WHERE id = 1")
+  const lastRevision = db.prepare<[string], number | null>("SELECT MAX(revision) FROM events WHERE stream = ?").pluck()
+  const lastPosition = db.prepare<[string], number | null>("SELECT MAX(position) FROM events WHERE stream = ?").pluck()
+  const insert = db.prepare<[string, number, string, string, string, string, number]>(
+    "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"
+  )
+
+  /** Writes one part; returns its result and the stream's new last revision (null = unchanged). */
+  const insertPart = (part: AppendPart, current: number | null, now: number): AppendResult => {
     let revision = current ?? -1
     let position = 0
-    for (let i = 0; i < request.events.length; i += rowsPerInsert) {
-      const chunk = request.events.slice(i, i + rowsPerInsert).map((e) => ({
-        stream: request.stream,
-        revision: ++revision,
-        event_id: e.eventId,
-        type: e.type,
-        data: JSON.stringify(e.data),
-        metadata: JSON.stringify(e.metadata),
-        created: now
-      }))
-      const inserted = yield* sql<{ readonly position: number }>`INSERT INTO events ${sql.insert(chunk)} RETURNING position`
-      position = inserted[inserted.length - 1]?.position ?? position
+    for (const e of part.events) {
+      const info = insert.run(part.stream, ++revision, e.eventId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), now)
+      position = Number(info.lastInsertRowid)
     }
-    if (request.events.length === 0) {
-      const last = yield* sql<{ readonly position: number | null }>`
-        SELECT MAX(position) AS position FROM events WHERE stream = ${request.stream}`
-      position = last[0]?.position ?? 0
-    }
-    return Either.right<AppendResult>({ nextExpectedRevision: revision, position: Position(String(position)) })
+    if (part.events.length === 0) position = lastPosition.get(part.stream) ?? 0
+    return { nextExpectedRevision: revision, position: Position(String(position)) }
+  }
+  const insertPartAtomically = db.transaction(insertPart)
+
+  const writeBatch = db.transaction((batch: ReadonlyArray<AppendRequest>, now: number) => {
+    lock.run()
+    // revisions written earlier in this batch, so two parts for one stream chain correctly
+    const revisions = new Map<string, number | null>()
+    return batch.map((request) =>
+      request.parts.map((part): PartResult => {
+        const current = revisions.has(part.stream) ? revisions.get(part.stream)! : lastRevision.get(part.stream) ?? null
+        const conflict = checkExpected(part.stream, part.expected, current)
+        if (conflict !== null) return Either.left(conflict)
+        try {
+          // a nested transaction is a SAVEPOINT: a failing multi-event part rolls back alone
+          const result = part.events.length > 1 ? insertPartAtomically(part, current, now) : insertPart(part, current, now)
+          revisions.set(part.stream, result.nextExpectedRevision < 0 ? current : result.nextExpectedRevision)
+          return Either.right(result)
+        } catch (e) {
+          return Either.left(new EventStoreError({ reason: "Write", message: `append to ${part.stream} failed: ${message(e)}`, cause: e }))
+        }
+      })
+    )
   })
+
+  return { db, writeBatch }
+}
+
+export type WriterDb = ReturnType<typeof openWriterDb>
 
 /**
  * Drains the queue forever; `onCommit` receives the highest position written by each
  * committed batch (the live-subscription signal).
  */
 export const runWriter = (
-  sql: SqlClient,
+  writer: WriterDb,
   queue: Queue.Dequeue<AppendRequest>,
   onCommit: (position: number) => Effect.Effect<void>
 ) =>
@@ -79,60 +106,30 @@ export const runWriter = (
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(restore(Queue.take(queue)), (first) =>
       Effect.flatMap(Effect.zipRight(yieldToEventLoop, Queue.takeUpTo(queue, 511)), (rest) =>
-        writeBatch(sql, [first, ...Chunk.toReadonlyArray(rest)], onCommit)
+        writeBatch(writer, [first, ...Chunk.toReadonlyArray(rest)], onCommit)
       )
     )
   ).pipe(Effect.forever)
 
 const writeBatch = (
-  sql: SqlClient,
+  writer: WriterDb,
   batch: ReadonlyArray<AppendRequest>,
   onCommit: (position: number) => Effect.Effect<void>
 ) =>
-  Effect.gen(function* () {
-    const now = Date.now()
-    const attempt = sql.withTransaction(
-      Effect.gen(function* () {
-        yield* sql`UPDATE writer_lock SET appends = appends + 1 WHERE id = 1`
-        const results: Array<Either.Either<AppendResult, ConcurrencyError | EventStoreError>> = []
-        for (const request of batch) {
-          // Nested withTransaction = SAVEPOINT: a failing request rolls back alone.
-          const result = yield* sql.withTransaction(
-            writeOne(sql, request, now).pipe(
-              Effect.flatMap((r) => (Either.isLeft(r) ? Effect.fail(r.left) : Effect.succeed(r.right)))
-            )
-          ).pipe(
-            Effect.either,
-            Effect.map(Either.mapLeft((e) =>
-              e._tag === "ConcurrencyError"
-                ? e
-                : new EventStoreError({ reason: "Write", message: `append to ${request.stream} failed: ${e.message}`, cause: e })
-            ))
-          )
-          results.push(result)
-        }
-        return results
-      })
-    )
-    const outcome = yield* Effect.either(attempt)
-    if (Either.isLeft(outcome)) {
-      const error = new EventStoreError({
-        reason: "Write",
-        message: `append transaction failed: ${outcome.left.message}`,
-        cause: outcome.left
-      })
-      for (const request of batch) yield* Deferred.fail(request.done, error)
-      return
+  Effect.suspend(() => {
+    let results: ReadonlyArray<ReadonlyArray<PartResult>>
+    try {
+      results = writer.writeBatch(batch, Date.now())
+    } catch (cause) {
+      const error = new EventStoreError({ reason: "Write", message: `append transaction failed: ${message(cause)}`, cause })
+      return Effect.forEach(batch, (request) => Deferred.fail(request.done, error), { discard: true })
     }
     let high = 0
-    batch.forEach((request, i) => {
-      const r = outcome.right[i]!
-      if (Either.isRight(r)) high = Math.max(high, Number(r.right.position))
-    })
-    if (high > 0) yield* onCommit(high)
-    for (let i = 0; i < batch.length; i++) {
-      const request = batch[i]!
-      const r = outcome.right[i]!
-      yield* Either.isRight(r) ? Deferred.succeed(request.done, r.right) : Deferred.fail(request.done, r.left)
+    for (const parts of results) {
+      for (const r of parts) if (Either.isRight(r)) high = Math.max(high, Number(r.right.position))
     }
+    return Effect.zipRight(
+      high > 0 ? onCommit(high) : Effect.void,
+      Effect.forEach(batch, (request, i) => Deferred.succeed(request.done, results[i]!), { discard: true })
+    )
   })

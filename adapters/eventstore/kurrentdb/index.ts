@@ -9,8 +9,9 @@
  */
 import { BACKWARDS, END, KurrentDBClient } from "@kurrent/kurrentdb-client"
 import { Config, Effect, Layer, Redacted } from "effect"
+import type { Either } from "effect"
 import { EventStore, EventStoreError } from "../../../domain/EventStore.js"
-import type { EventStoreShape } from "../../../domain/EventStore.js"
+import type { AppendPart, AppendResult, ConcurrencyError, EventStoreShape } from "../../../domain/EventStore.js"
 import { append } from "./append.js"
 import { normalizeConnectionString, redactConnectionString } from "./connection.js"
 import { comparePositions } from "./position.js"
@@ -55,12 +56,39 @@ const ping = (client: KurrentDBClient) =>
     Effect.withSpan("KurrentDb.ping")
   )
 
+/**
+ * KurrentDB has no multi-stream transaction: streams are appended concurrently, and the
+ * parts for one stream one after another, in order, so a part can expect the revision
+ * an earlier part of the same call leaves.
+ */
+const appendMany = (client: KurrentDBClient, parts: ReadonlyArray<AppendPart>) =>
+  Effect.gen(function* () {
+    const byStream = new Map<string, Array<number>>()
+    parts.forEach((p, i) => {
+      const list = byStream.get(p.stream)
+      if (list === undefined) byStream.set(p.stream, [i])
+      else list.push(i)
+    })
+    const results = new Array<Either.Either<AppendResult, ConcurrencyError | EventStoreError>>(parts.length)
+    yield* Effect.forEach(
+      byStream.values(),
+      (indexes) =>
+        Effect.forEach(indexes, (i) => {
+          const p = parts[i]!
+          return Effect.either(append(client, p.stream, p.events, p.expected)).pipe(Effect.map((r) => (results[i] = r)))
+        }, { discard: true }),
+      { concurrency: 64, discard: true }
+    )
+    return results
+  })
+
 export const make = Effect.fn("KurrentDb.make")(function*(options: KurrentDbOptions) {
   const client = yield* open(options.url)
   const store: EventStoreShape = {
     kind: "kurrentdb",
     location: redactConnectionString(options.url),
     append: (stream, events, expected) => append(client, stream, events, expected),
+    appendMany: (parts) => appendMany(client, parts),
     readStream: (stream, readOptions) => readStream(client, stream, readOptions),
     readAll: (readOptions) => readAll(client, readOptions),
     subscribeAll: (subscribeOptions) => subscribeAll(client, subscribeOptions),
