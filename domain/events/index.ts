@@ -106,6 +106,26 @@ const encoders = new Map<string, (event: DomainEvent) => unknown>(
   )
 )
 
+/**
+ * Contact events are flat records of strings, numbers, booleans and plain facts: their
+ * encoded form is their own fields, so the sensor's hot path copies them instead of
+ * running the Schema encoder (a test checks both agree for every one of these types).
+ */
+export const plainEncodedTypes: ReadonlySet<string> = new Set([
+  "ContactOpened",
+  "PayloadReceived",
+  "PayloadSent",
+  "CredentialsTried",
+  "ContactVerified",
+  "ContactClosed"
+])
+const copyFields = (event: DomainEvent): unknown => ({ ...event })
+for (const tag of plainEncodedTypes) encoders.set(tag, copyFields)
+
+/** The Schema encoder of one event type (tests compare the fast paths against it). */
+export const schemaEncoder = (tag: string) =>
+  DomainEvent.members.flatMap((family) => family.members).find((m) => m.identifier === tag) as unknown as Schema.Schema<DomainEvent, unknown>
+
 /** Wraps a domain event for appending. Ids and time come in as arguments: the domain stays pure. */
 export const envelope = (event: DomainEvent, options: EnvelopeOptions): NewEvent => {
   const encode = encoders.get(event._tag) ?? encodeEvent

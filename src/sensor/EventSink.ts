@@ -11,6 +11,7 @@
 import { Chunk, Context, Effect, Layer, Metric, Queue, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
 import { EventStore } from "../../domain/EventStore.js"
+import type { AppendPart } from "../../domain/EventStore.js"
 import { envelope, SensorEventsDropped } from "../../domain/events/index.js"
 import type { NewEvent } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
@@ -43,6 +44,12 @@ export interface EventSinkOptions {
   readonly sensorId: string
   readonly capacity?: number
   readonly maxBatch?: number
+  /**
+   * How long the writer lets events gather after the first one before it writes them
+   * (ms). Each write is one store transaction, and a commit costs far more than a row:
+   * a few milliseconds of latency turn thousands of small commits into a few big ones.
+   */
+  readonly batchWindowMs?: number
 }
 
 export const make = (options: EventSinkOptions) =>
@@ -50,10 +57,23 @@ export const make = (options: EventSinkOptions) =>
     const store = yield* EventStore
     const queue = yield* Queue.dropping<Pending>(options.capacity ?? 100_000)
     const maxBatch = options.maxBatch ?? 8192
+    const gather = (options.batchWindowMs ?? 5) > 0 ? Effect.sleep(options.batchWindowMs ?? 5) : yieldToEventLoop
     let inFlight = 0
     let dropped = 0
     let droppedSince: Date | null = null
 
+    const drop = (n: number) => {
+      dropped += n
+      droppedSince ??= new Date()
+      sensorEventsDropped.unsafeUpdate(n, [])
+    }
+
+    /**
+     * One `appendMany` for the whole batch (one transaction in the embedded store). The
+     * store being down fails the call: keep the batch and retry, the queue absorbing (and
+     * counting) the rest. A part refused on its own is retried a few times, then counted
+     * as dropped: it must not hold every later event back.
+     */
     const writeBatch = (batch: ReadonlyArray<Pending>) => {
       const byStream = new Map<string, Array<NewEvent>>()
       for (const { stream, event } of batch) {
@@ -61,15 +81,27 @@ export const make = (options: EventSinkOptions) =>
         if (list === undefined) byStream.set(stream, [event])
         else list.push(event)
       }
-      return Effect.forEach(byStream, ([stream, events]) => store.append(stream, events, "any"), {
-        concurrency: "unbounded",
-        discard: true
-      }).pipe(
-        // the store may be down: keep the batch and retry; the queue absorbs (and counts) the rest
-        Effect.tapError((e) => Effect.logWarning(`sensor events not stored yet, retrying: ${e.message}`)),
-        Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
-        Effect.orDie
-      )
+      const write = (parts: ReadonlyArray<AppendPart>, attempt: number): Effect.Effect<void> =>
+        store.appendMany(parts).pipe(
+          Effect.tapError((e) => Effect.logWarning(`sensor events not stored yet, retrying: ${e.message}`)),
+          Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
+          Effect.orDie,
+          Effect.flatMap((results) => {
+            const refused = parts.filter((_, i) => results[i]!._tag === "Left")
+            if (refused.length === 0) return Effect.void
+            const reason = results.find((r) => r._tag === "Left")
+            const message = reason?._tag === "Left" ? reason.left.message : "refused"
+            if (attempt >= 3) {
+              drop(refused.reduce((n, p) => n + p.events.length, 0))
+              return Effect.logError(`sensor events refused by the store, dropped (counted): ${message}`)
+            }
+            return Effect.logWarning(`sensor events refused by the store, retrying: ${message}`).pipe(
+              Effect.zipRight(Effect.sleep(100 * 2 ** attempt)),
+              Effect.zipRight(write(refused, attempt + 1))
+            )
+          })
+        )
+      return write(Array.from(byStream, ([stream, events]) => ({ stream, events, expected: "any" as const })), 0)
     }
 
     const reportDrops = Effect.suspend(() => {
@@ -82,12 +114,12 @@ export const make = (options: EventSinkOptions) =>
         .pipe(Effect.catchAll((e) => Effect.logError(`cannot record dropped-events summary: ${e.message}`)))
     })
 
-    // Wait for work, let the event loop deliver what else is arriving, then take it all:
-    // only the wait is interruptible, so nothing taken is ever lost.
+    // Wait for work, let the event loop deliver what else arrives within the batch
+    // window, then take it all: only the wait is interruptible, so nothing taken is lost.
     yield* Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(Queue.take(queue)), (first) =>
         // counted as in flight from the moment it leaves the queue, so `flush` waits for it
-        Effect.flatMap(Effect.zipRight(Effect.zipRight(Effect.sync(() => (inFlight = 1)), yieldToEventLoop), Queue.takeUpTo(queue, maxBatch - 1)), (rest) => {
+        Effect.flatMap(Effect.zipRight(Effect.zipRight(Effect.sync(() => (inFlight = 1)), gather), Queue.takeUpTo(queue, maxBatch - 1)), (rest) => {
           const taken = [first, ...Chunk.toReadonlyArray(rest)]
           inFlight = taken.length
           return writeBatch(taken).pipe(Effect.ensuring(Effect.sync(() => (inFlight = 0))))
@@ -109,9 +141,7 @@ export const make = (options: EventSinkOptions) =>
         if (ok) {
           sensorEventsRecorded.unsafeUpdate(1, [])
         } else {
-          dropped++
-          droppedSince ??= new Date()
-          sensorEventsDropped.unsafeUpdate(1, [])
+          drop(1)
         }
         return ok
       },

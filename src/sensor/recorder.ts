@@ -52,6 +52,9 @@ export const startSession = (
   const emit = (event: DomainEvent, eventId: string = randomUUID()) =>
     sink.record(stream, envelope(event, { eventId, at: new Date(), correlationId: ctx.sessionId, causationId: eventId === openedId ? null : openedId }))
 
+  // The events are built from values the listener already checked (canonical IPs, ports
+  // from the spec); skipping the constructor's Schema validation keeps it off the hot path.
+  const trusted = true
   const base = { sessionId: ctx.sessionId, sensor: ctx.sensor, service: ctx.service }
   emit(
     new ContactOpened({
@@ -63,7 +66,7 @@ export const startSession = (
       localIp: ctx.local.ip,
       localPort: ctx.local.port,
       publicPort: ctx.local.publicPort
-    }),
+    }, trusted),
     openedId
   )
 
@@ -78,26 +81,26 @@ export const startSession = (
     received: (bytes, facts) => {
       if (closed) return
       bytesIn += bytes.length
-      emit(new PayloadReceived(payload(bytes, facts)))
+      emit(new PayloadReceived(payload(bytes, facts), trusted))
     },
     sent: (bytes, facts) => {
       if (closed) return
       bytesOut += bytes.length
-      emit(new PayloadSent(payload(bytes, facts)))
+      emit(new PayloadSent(payload(bytes, facts), trusted))
     },
     credentials: (c: Credential) => {
       if (closed) return
-      emit(new CredentialsTried({ ...base, username: c.username, password: c.password, method: c.method, detail: c.detail ?? {} }))
+      emit(new CredentialsTried({ ...base, username: c.username, password: c.password, method: c.method, detail: c.detail ?? {} }, trusted))
     },
     verified: (proof) => {
       if (closed || verified) return
       verified = true
-      emit(new ContactVerified({ ...base, transport: ctx.transport, proof }))
+      emit(new ContactVerified({ ...base, transport: ctx.transport, proof }, trusted))
     },
     closed: (reason) => {
       if (closed) return
       closed = true
-      emit(new ContactClosed({ ...base, durationMs: Date.now() - started, bytesIn, bytesOut, reason }))
+      emit(new ContactClosed({ ...base, durationMs: Date.now() - started, bytesIn, bytesOut, reason }, trusted))
     },
     bytesIn: () => bytesIn,
     bytesOut: () => bytesOut

@@ -1,8 +1,16 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
+import { Schema } from "effect"
 import {
   BanIssued,
+  ContactClosed,
   ContactOpened,
+  ContactVerified,
+  CredentialsTried,
+  PayloadReceived,
+  PayloadSent,
+  plainEncodedTypes,
+  schemaEncoder,
   decodeRecorded,
   envelope,
   eventTypes,
@@ -92,5 +100,26 @@ describe("event catalog", () => {
     expect(Either.isLeft(meta) && meta.left.message).toContain("(metadata)")
     const notObject = decodeRecorded({ ...record(opened), data: "x" })
     expect(Either.isLeft(notObject) && notObject.left.message).toContain("not a JSON object")
+  })
+
+  it("encodes the sensor's contact events on the fast path exactly as their Schema encoder does", () => {
+    const session = { sessionId: "s1", sensor: "sensor-1", service: "sip" }
+    const payload = { ...session, length: 4, md5: "d41d8cd98f00b204e9800998ecf8427e", hex: "41424344", text: "ABCD", truncated: false, facts: { method: "REGISTER", nested: { a: [1, 2] } } }
+    const samples: ReadonlyArray<DomainEvent> = [
+      opened,
+      new PayloadReceived(payload),
+      new PayloadSent({ ...payload, facts: {} }),
+      new CredentialsTried({ ...session, username: "admin", password: null, method: "sip-digest" }),
+      new CredentialsTried({ ...session, username: "root", password: "1234", method: "password", detail: { realm: "asterisk" } }),
+      new ContactVerified({ ...session, transport: "udp", proof: "sip-nonce-echo" }),
+      new ContactClosed({ ...session, durationMs: 12, bytesIn: 4, bytesOut: 300, reason: "idle" })
+    ]
+    expect(new Set(samples.map((e) => e._tag))).toEqual(plainEncodedTypes)
+    for (const event of samples) {
+      const fast = envelope(event, { eventId: "e1", at: new Date(0) })
+      const { _tag, ...viaSchema } = Schema.encodeSync(schemaEncoder(event._tag))(event) as { _tag: string }
+      expect(fast.type).toBe(_tag)
+      expect(fast.data).toEqual(viaSchema)
+    }
   })
 })
