@@ -1,7 +1,8 @@
 /**
  * Where the time goes: `npx tsx bench/profile.ts rebuild|append` fills a scratch store,
  * profiles one rebuild of every SQL projection (or one concurrent append run) with the
- * V8 sampling profiler, and prints the hottest functions. `BENCH_EVENTS` sets the size
+ * V8 sampling profiler, and prints the hottest functions. `sensor-tcp|sensor-udp`
+ * profile one round of the sensor benchmark (bench/sensor.bench.ts) after a warm-up. `BENCH_EVENTS` sets the size
  * (default 200k); `BENCH_CPUPROFILE=file` also saves the profile for DevTools.
  * Not part of `npm run bench`: profiling slows the code it measures.
  */
@@ -15,6 +16,7 @@ import { formatLines, profiled, summarize } from "./support/cpuprofile.js"
 import { makeSessions } from "./support/events.js"
 import { envInt, log, withScratchDir } from "./support/measure.js"
 import { openDatabase } from "./support/sqlite.js"
+import { sensorTcpRound, sensorUdpRound, startLoadClient } from "./sensor.bench.js"
 import { createSchema, RawWriter, withStore } from "./support/store.js"
 
 const events = envInt("BENCH_EVENTS", 200_000)
@@ -28,6 +30,19 @@ const rebuildAll = (eventsFile: string, readModelsFile: string) =>
     Effect.provide(Layer.merge(Embedded.layer({ filename: eventsFile }), ReadModels.layer({ kind: "sqlite", filename: readModelsFile }))),
     Effect.runPromise
   )
+
+const sensorRound = async () => {
+  const client = await startLoadClient()
+  try {
+    const udp = { udpPackets: events, udpSockets: 16, udpWindow: 8 }
+    const round = () => (what === "sensor-tcp" ? sensorTcpRound(client, events, 200) : sensorUdpRound(client, udp))
+    await round()
+    log(`profiling one ${what} round of ${events.toLocaleString("en-US")}`)
+    return await profiled(round)
+  } finally {
+    await client.stop()
+  }
+}
 
 const main = () =>
   withScratchDir("profile", async (file) => {
@@ -43,8 +58,15 @@ const main = () =>
       db.close()
       run = () => rebuildAll(eventsFile, file("readmodels.sqlite"))
     }
-    log(`profiling ${what} of ${events.toLocaleString("en-US")} events`)
-    const { profile } = await profiled(run)
+    let profile
+    if (what.startsWith("sensor-")) {
+      const { value, profile: p } = await sensorRound()
+      log(`round: ${value.ms.toFixed(0)} ms wall, ${value.cpuMs.toFixed(0)} ms CPU; ${value.note}`)
+      profile = p
+    } else {
+      log(`profiling ${what} of ${events.toLocaleString("en-US")} events`)
+      profile = (await profiled(run)).profile
+    }
     const profilePath = process.env["BENCH_CPUPROFILE"]
     if (profilePath !== undefined) writeFileSync(profilePath, JSON.stringify(profile))
     const summary = summarize(profile)

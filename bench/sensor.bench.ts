@@ -138,7 +138,7 @@ const bareTcpRound = async (client: Child<ClientCommand, ClientReply>, total: nu
   }
 }
 
-const sensorTcpRound = async (client: Child<ClientCommand, ClientReply>, total: number, concurrency: number): Promise<TcpRound> => {
+export const sensorTcpRound = async (client: Child<ClientCommand, ClientReply>, total: number, concurrency: number): Promise<TcpRound> => {
   const port = await freeTcpPort()
   const sensor = await startSensor([{ name: "banner", port, transport: "tcp", plugin: "banner" }], benchLimits(total * 2))
   try {
@@ -187,7 +187,7 @@ interface UdpRound {
   readonly note: string
 }
 
-const udpCommand = (o: SensorBenchOptions, port: number): ClientCommand => ({
+const udpCommand = (o: Pick<SensorBenchOptions, "udpPackets" | "udpSockets" | "udpWindow">, port: number): ClientCommand => ({
   cmd: "udp",
   host: HOST,
   port,
@@ -217,7 +217,7 @@ const bareUdpRound = async (client: Child<ClientCommand, ClientReply>, o: Sensor
   }
 }
 
-const sensorUdpRound = async (client: Child<ClientCommand, ClientReply>, o: SensorBenchOptions): Promise<UdpRound> => {
+export const sensorUdpRound = async (client: Child<ClientCommand, ClientReply>, o: SensorBenchOptions): Promise<UdpRound> => {
   const port = await freeUdpPort()
   const sensor = await startSensor([{ name: "echo", port, transport: "udp", plugin: "echo" }], benchLimits(100_000))
   try {
@@ -270,7 +270,9 @@ const FILES_LIMIT = 65_536
 const footprint = async (mode: "sensor" | "bare", sessions: number): Promise<Footprint> => {
   const server = await startChild<HoldCommand, HoldReply>("./holdServer.ts", [mode, String(sessions)], {
     ulimitFiles: FILES_LIMIT,
-    nodeArgs: ["--expose-gc"]
+    nodeArgs: ["--expose-gc"],
+    // both servers as plain JavaScript, as `npm start` runs honeyhole (scripts/build.mjs)
+    transpiled: true
   })
   const client = await startChild<ClientCommand, ClientReply>("./loadClient.ts", [], { ulimitFiles: FILES_LIMIT })
   try {
@@ -318,10 +320,13 @@ const footprint = async (mode: "sensor" | "bare", sessions: number): Promise<Foo
 const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 
+/** The load-client child the rounds talk to (bench/profile.ts reuses it). */
+export const startLoadClient = () => startChild<ClientCommand, ClientReply>("./loadClient.ts", [], { ulimitFiles: FILES_LIMIT })
+
 /** The two reports (throughput, memory) for renderSection; bench/run.ts may use them directly. */
 export const sensorReports = async (o: SensorBenchOptions): Promise<ReadonlyArray<BenchReport>> =>
   logsToStderr(async () => {
-    const client = await startChild<ClientCommand, ClientReply>("./loadClient.ts", [], { ulimitFiles: FILES_LIMIT })
+    const client = await startLoadClient()
     const notes: Array<string> = []
     const tcp = { bare: [] as Array<TcpRound>, sensor: [] as Array<TcpRound> }
     const udp = { bare: [] as Array<UdpRound>, sensor: [] as Array<UdpRound> }
@@ -393,7 +398,7 @@ export const sensorReports = async (o: SensorBenchOptions): Promise<ReadonlyArra
       notes: [
         `sensor (banner listener, child process, open-files limit ${sensor.files}: ${FILES_LIMIT} asked, the hard limit when not allowed): VmRSS idle ${mb(sensor.idleRss)} → ${mb(sensor.loadedRss)} with ${sensor.sessions.toLocaleString("en-US")} sessions open (peak VmHWM ${mb(sensor.peakRss)}); **${mb(sensor.loadedRss)} vs goal ≤ 300 MB (${(sensor.loadedRss / 1e6).toFixed(0)} MB) ${sensor.loadedRss <= 300e6 ? "✅" : "❌"}**; ${kb(perSession(sensor))} per session; V8 heap after gc ${mb(sensor.heapIdle)} → ${mb(sensor.heapLoaded)}`,
         `baseline, same run: bare Node \`net\` server sending the same banner and keeping the sockets: VmRSS ${mb(bare.idleRss)} → ${mb(bare.loadedRss)} (peak ${mb(bare.peakRss)}); ${kb(perSession(bare))} per session; heap ${mb(bare.heapIdle)} → ${mb(bare.heapLoaded)}`,
-        `fixed cost: the idle sensor is ${mb(sensor.idleRss)}, bare Node + tsx ${mb(bare.idleRss)} — the difference is the application's module graph and its stores; with that idle cost the goal leaves ${kb(Math.max(0, 300e6 - sensor.idleRss) / o.idleSessions)} per session`,
+        `fixed cost: the idle sensor is ${mb(sensor.idleRss)}, bare Node ${mb(bare.idleRss)} (both as plain JavaScript, no tsx loader) — the difference is the application's module graph and its stores; with that idle cost the goal leaves ${kb(Math.max(0, 300e6 - sensor.idleRss) / o.idleSessions)} per session`,
         `ratio sensor/bare: per-session RSS growth **${(perSession(sensor) / perSession(bare)).toFixed(2)}×**, total RSS with the sessions open ${(sensor.loadedRss / bare.loadedRss).toFixed(2)}×`,
         `measured after the connections were open (connect storm took ${(sensor.connectMs / 1000).toFixed(1)} s for the sensor, ${(bare.connectMs / 1000).toFixed(1)} s bare), the sensor's events flushed, 2 s settle and two gc() calls (node --expose-gc), read from /proc/<pid>/status; clients in a separate process from ${HOLD_SOURCES.length} source addresses`
       ]

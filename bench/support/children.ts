@@ -1,12 +1,15 @@
 /**
  * Child processes of the sensor benchmark, driven over the fork IPC channel: the load
  * client (bench/support/loadClient.ts) and the server holding idle sessions for the RSS
- * measurement (bench/support/holdServer.ts). Both run TypeScript through tsx's loader.
+ * measurement (bench/support/holdServer.ts). They run TypeScript through tsx's loader, or
+ * — `transpiled` — as plain JavaScript bundled by esbuild, the way `npm start` runs
+ * honeyhole (tsx's loader alone costs ~70 MiB of RSS, which memory figures must not count).
  * Commands are answered in order, one at a time. Their stdout goes to our stderr: stdout
  * is where the benchmarks print their Markdown.
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
@@ -30,10 +33,11 @@ export interface Child<Command, Reply> {
 export const startChild = async <Command, Reply>(
   entry: string,
   args: ReadonlyArray<string> = [],
-  options: { readonly ulimitFiles?: number; readonly nodeArgs?: ReadonlyArray<string> } = {}
+  options: { readonly ulimitFiles?: number; readonly nodeArgs?: ReadonlyArray<string>; readonly transpiled?: boolean } = {}
 ): Promise<Child<Command, Reply>> => {
-  const file = fileURLToPath(new URL(entry, import.meta.url))
-  const nodeArgs = ["--import", "tsx", ...(options.nodeArgs ?? []), file, ...args]
+  const source = fileURLToPath(new URL(entry, import.meta.url))
+  const file = options.transpiled === true ? await transpile(source) : source
+  const nodeArgs = [...(options.transpiled === true ? [] : ["--import", "tsx"]), ...(options.nodeArgs ?? []), file, ...args]
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`
   const child =
     options.ulimitFiles === undefined
@@ -78,6 +82,30 @@ export const startChild = async <Command, Reply>(
       clearTimeout(timer)
     }
   }
+}
+
+/**
+ * Bundles `source` and the project modules it imports into dist/bench/ (dependencies stay
+ * in node_modules; dynamic imports become chunks loaded only when reached). Two levels
+ * below the root, like src/config/, so paths modules resolve from their own location
+ * (config/honeyhole.yaml) still point at the repository's files.
+ */
+const transpile = async (source: string): Promise<string> => {
+  const { build } = await import("esbuild")
+  const outdir = fileURLToPath(new URL("../../dist/bench/", import.meta.url))
+  const name = basename(source).replace(/\.ts$/, "")
+  await build({
+    entryPoints: { [name]: source },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning"
+  })
+  return join(outdir, `${name}.js`)
 }
 
 /** VmRSS and VmHWM of a process from /proc/<pid>/status, in bytes. */
