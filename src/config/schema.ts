@@ -53,6 +53,18 @@ export const PortOrRange = Schema.Union(
 
 const NullableString = Schema.NullOr(Schema.String)
 
+/** { "22/tcp": ssh, "5060-5080/udp": sip }: keys in the inventory's port notation (checked here so the error names the key) */
+const PlanPlugins = Schema.Record({ key: Schema.String, value: Schema.NonEmptyTrimmedString }).pipe(
+  Schema.filter((plugins) => {
+    for (const key of Object.keys(plugins)) {
+      const m = /^(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp)$/.exec(key)
+      const [min, max] = m === null ? [0, 0] : [Number(m[1]), Number(m[2] ?? m[1])]
+      if (m === null || min < 1 || min > max || max > 65535) return `expected keys <port>[-<port>]/<tcp|udp> such as 22/tcp or 5060-5080/udp, got ${JSON.stringify(key)}`
+    }
+    return true
+  })
+)
+
 /** an address or CIDR prefix ("bogons" too where `symbolic`) */
 const CidrText = (symbolic: boolean) =>
   Schema.String.pipe(
@@ -103,6 +115,11 @@ export const HoneyholeConfig = Schema.Struct({
     id: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]+$/)),
     bind: Ip,
     fromInventory: Schema.NullOr(Schema.Struct({ hostType: Schema.String })),
+    /** inventory ports below 1024 listen on port + offset (0 = the port itself, needs CAP_NET_BIND_SERVICE) */
+    lowPortOffset: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 64512)), { default: () => 10000 }),
+    maxPlanPorts: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 2048 }),
+    /** "<port>[-<port>]/<tcp|udp>" → plugin, for inventory ports */
+    planPlugins: Schema.optionalWith(PlanPlugins, { default: () => ({}) }),
     services: Schema.Array(ServiceConfig),
     eventQueue: Schema.Int.pipe(Schema.positive()),
     limits: Schema.Struct({

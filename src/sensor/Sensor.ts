@@ -4,16 +4,18 @@
  * stops only the listeners that changed. A listener that cannot bind records
  * ListenerFailed and retries with capped backoff; its siblings keep running.
  */
-import { Context, Effect, Either, FiberMap, Layer, Ref, Runtime, Schedule } from "effect"
+import { Context, Effect, FiberMap, Layer, Ref, Runtime, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
 import { pluginNamed } from "../../adapters/sensor/plugins/index.js"
 import { envelope, ListenerFailed, SensorLimitHit, SensorStarted, SensorStopped } from "../../domain/events/index.js"
 import type { DomainEvent } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
+import { EventStore } from "../../domain/EventStore.js"
 import { AppConfig } from "../AppConfig.js"
 import { EventSink } from "./EventSink.js"
+import { makeListenerSource } from "./fromInventory.js"
+import type { PlanUnavailable, SensorConfig } from "./plan.js"
 import { Limits } from "./limits.js"
-import { expandServices } from "./services.js"
 import type { ListenerDeps, ListenerSpec } from "./spec.js"
 import { tcpListener } from "./tcp.js"
 import { secureContextFor } from "./tls.js"
@@ -30,6 +32,8 @@ export interface SensorShape {
   /** makes the running listeners exactly `specs` (start new, restart changed, stop removed) */
   readonly sync: (specs: ReadonlyArray<ListenerSpec>) => Effect.Effect<void>
   readonly listeners: Effect.Effect<ReadonlyArray<ListenerState>>
+  /** applies a sensor configuration: its services plus, with `fromInventory`, the inventory's plan, followed live */
+  readonly reconfigure: (sensor: SensorConfig) => Effect.Effect<ReadonlyArray<ListenerSpec>, PlanUnavailable>
 }
 
 export class Sensor extends Context.Tag("honeyhole/Sensor")<Sensor, SensorShape>() {}
@@ -127,10 +131,8 @@ export const make = Effect.gen(function* () {
       }
     })
 
-  const initial = Either.getOrElse(expandServices(config.sensor.services, config.sensor.bind), (problems) => {
-    throw new Error(problems.join("\n"))
-  })
-  yield* sync(initial)
+  const source = yield* makeListenerSource(yield* EventStore, sync)
+  const initial = yield* source.reconfigure(config.sensor).pipe(Effect.orDieWith((e) => new Error(e.message)))
   record(new SensorStarted({ sensor: sensorId, services: initial.map((s) => ({ name: s.service, port: s.port, publicPort: s.publicPort, transport: s.transport, plugin: s.plugin })) }))
   yield* Effect.logInfo(`sensor ${sensorId}: ${initial.length} listeners on ${config.sensor.bind}`)
   yield* Effect.addFinalizer(() => Effect.sync(() => record(new SensorStopped({ sensor: sensorId, reason: "shutdown" }))))
@@ -142,7 +144,8 @@ export const make = Effect.gen(function* () {
 
   return Sensor.of({
     sync,
-    listeners: Effect.map(Ref.get(states), (m) => [...m.values()])
+    listeners: Effect.map(Ref.get(states), (m) => [...m.values()]),
+    reconfigure: source.reconfigure
   })
 })
 
@@ -152,8 +155,7 @@ export const reloadOnSighup = Effect.gen(function* () {
   const appConfig = yield* AppConfig
   const reload = Effect.gen(function* () {
     const { config } = yield* appConfig.reload
-    const specs = yield* Either.mapLeft(expandServices(config.sensor.services, config.sensor.bind), (p) => p.join("; "))
-    yield* sensor.sync(specs)
+    const specs = yield* Effect.mapError(sensor.reconfigure(config.sensor), (e) => e.message.replaceAll("\n", "; "))
     yield* Effect.logInfo(`sensor reloaded: ${specs.length} listeners`)
   }).pipe(Effect.catchAll((e) => Effect.logError(`reload refused, keeping the running listeners: ${typeof e === "string" ? e : e.message}`)))
   const signals = yield* Effect.acquireRelease(
