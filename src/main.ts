@@ -3,7 +3,7 @@
  */
 import { ValidationError } from "@effect/cli"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Scheduler } from "effect"
+import { Console, Effect, FiberRef, HashSet, Logger, Scheduler } from "effect"
 import { AppLayer } from "./App.js"
 import { cli } from "./cli/index.js"
 
@@ -25,6 +25,8 @@ const describe = (error: unknown): string => {
   return String(error)
 }
 
+const stderrLogger = Logger.prettyLogger({ stderr: true })
+
 const program = cli(process.argv).pipe(
   Effect.catchAll((error) =>
     Effect.zipRight(
@@ -36,6 +38,10 @@ const program = cli(process.argv).pipe(
     )
   ),
   Effect.provide(AppLayer({ file: configFileFromArgv(process.argv.slice(2)) })),
+  // Log lines go to stderr: stdout carries what a command prints (tables, --json)
+  Effect.locallyWith(FiberRef.currentLoggers, (loggers) =>
+    loggers.pipe(HashSet.remove(Logger.defaultLogger), HashSet.remove(Logger.prettyLoggerDefault), HashSet.add(stderrLogger))
+  ),
   // Yield to Node's event loop every 32 scheduler rounds instead of 2048: the embedded
   // store's SQLite calls are synchronous, and under a backlog the default starved socket
   // I/O (BGP UPDATEs were seen leaving ~1.5 s late).

@@ -124,7 +124,9 @@ for (const tag of plainEncodedTypes) encoders.set(tag, copyFields)
 
 /** The Schema encoder of one event type (tests compare the fast paths against it). */
 export const schemaEncoder = (tag: string) =>
-  DomainEvent.members.flatMap((family) => family.members).find((m) => m.identifier === tag) as unknown as Schema.Schema<DomainEvent, unknown>
+  DomainEvent.members
+    .flatMap((family): ReadonlyArray<{ readonly identifier: string }> => family.members)
+    .find((m) => m.identifier === tag) as unknown as Schema.Schema<DomainEvent, unknown>
 
 /** Wraps a domain event for appending. Ids and time come in as arguments: the domain stays pure. */
 export const envelope = (event: DomainEvent, options: EnvelopeOptions): NewEvent => {
