@@ -1,4 +1,4 @@
-/** Every SQL projection honeyhole runs; later loops add theirs here. */
+/** Every SQL projection honeyhole runs; later loops add theirs here. The external `search` projection is added by src/Projections.ts when Elasticsearch is configured. */
 import { blackholeProjection } from "./blackhole.js"
 import { inventoryProjection } from "./inventory.js"
 import { statsProjection } from "./stats.js"

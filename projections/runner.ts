@@ -1,10 +1,15 @@
 /**
- * Runs SQL projections: catch up from the stored checkpoint, then follow live.
+ * Runs projections: catch up from the stored checkpoint, then follow live.
  *
- * Each batch is applied in one transaction that first re-reads the checkpoint and
+ * SQL: each batch is applied in one transaction that first re-reads the checkpoint and
  * aborts if it moved (another process rebuilt the projection); the model and the new
  * checkpoint commit together, and events at or before the checkpoint are skipped, so a
  * batch delivered twice is applied once.
+ *
+ * External (Elasticsearch): the batch goes to the sink first, outside any transaction,
+ * then the checkpoint is compare-and-set in the read-model database. A crash between the
+ * two re-sends the batch, which the sink absorbs (ids are event ids). Each projection
+ * runs in its own supervised fiber, so a stalled sink only delays its own checkpoint.
  */
 import type { SqlClient } from "@effect/sql/SqlClient"
 import { Cause, Chunk, Data, Effect, Schedule, Stream } from "effect"
@@ -12,7 +17,8 @@ import { EventStore } from "../domain/EventStore.js"
 import type { EventStoreShape } from "../domain/EventStore.js"
 import type { Position, RecordedEvent } from "../domain/events/index.js"
 import { deleteCheckpoint, readCheckpoint, setupCheckpoints, writeCheckpoint } from "./checkpoints.js"
-import type { SqlProjection } from "./Projection.js"
+import { isExternal } from "./Projection.js"
+import type { ExternalProjection, Projection, SqlProjection } from "./Projection.js"
 import { fromSqlError, ReadModelDb } from "./ReadModelDb.js"
 
 export class CheckpointMoved extends Data.TaggedError("CheckpointMoved")<{
@@ -38,6 +44,8 @@ export interface ProjectionStatus {
   readonly lag: number
   readonly updatedAt: number | null
   readonly lastError: string | null
+  /** projection-specific counters, e.g. `{ rejected: 3 }` for search */
+  readonly counters: Readonly<Record<string, number>>
 }
 
 /** Applies one batch under the checkpoint's compare-and-set; returns the new checkpoint. */
@@ -63,7 +71,41 @@ export const applyBatch = (
     })
   )
 
-export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
+/**
+ * Applies one batch to an external sink, then moves the checkpoint with a compare-and-set;
+ * returns the new checkpoint. The sink is never waited on inside a transaction.
+ */
+export const applyExternalBatch = (
+  sql: SqlClient,
+  store: EventStoreShape,
+  projection: ExternalProjection,
+  expected: Position | null,
+  events: ReadonlyArray<RecordedEvent>
+) =>
+  Effect.gen(function* () {
+    const fresh = expected === null ? events : events.filter((e) => store.comparePositions(e.position, expected) > 0)
+    const last = fresh[fresh.length - 1]
+    if (last === undefined) return expected
+    yield* projection.apply(fresh)
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        const current = yield* readCheckpoint(sql, projection.name)
+        if (current.position !== expected) {
+          return yield* new CheckpointMoved({ projection: projection.name, expected, actual: current.position })
+        }
+        yield* writeCheckpoint(sql, projection.name, last.position, current.events + fresh.length, Date.now())
+        return last.position
+      })
+    )
+  })
+
+const applyTo = (sql: SqlClient, store: EventStoreShape, projection: Projection, expected: Position | null, events: ReadonlyArray<RecordedEvent>) =>
+  isExternal(projection) ? applyExternalBatch(sql, store, projection, expected, events) : applyBatch(sql, store, projection, expected, events)
+
+/** Events per batch: an Elasticsearch bulk of ~1000 documents is ~1 MB, well under its limits. */
+const batchSize = (projection: Projection) => (isExternal(projection) ? 1000 : 2000)
+
+export const makeRunner = (projections: ReadonlyArray<Projection>) =>
   Effect.gen(function* () {
     const store = yield* EventStore
     const db = yield* ReadModelDb
@@ -74,9 +116,14 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       return p === undefined ? Effect.fail(new UnknownProjection({ name, known: projections.map((x) => x.name) })) : Effect.succeed(p)
     }
 
-    const prepare = (projection: SqlProjection) =>
+    const prepare = (projection: Projection) =>
       Effect.gen(function* () {
         const sql = yield* db.client
+        if (isExternal(projection)) {
+          yield* setupCheckpoints(sql).pipe(Effect.mapError(fromSqlError("Write", "cannot create projection_checkpoints")))
+          yield* projection.setup
+          return sql
+        }
         yield* Effect.zipRight(setupCheckpoints(sql), projection.setup(sql)).pipe(
           Effect.mapError(fromSqlError("Write", `cannot create the tables of ${projection.name}`))
         )
@@ -84,14 +131,16 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       })
 
     /** Follows the store from the checkpoint until interrupted; fails on the first error. */
-    const follow = (projection: SqlProjection) =>
+    const follow = (projection: Projection) =>
       Effect.gen(function* () {
         const sql = yield* prepare(projection)
         let checkpoint = (yield* readCheckpoint(sql, projection.name)).position
+        // back after a failure with nothing left to apply: no batch will clear the error
+        if ((yield* store.countAfter(checkpoint, projection.filter)) === 0) errors.delete(projection.name)
         yield* store.subscribeAll({ after: checkpoint, ...(projection.filter ? { filter: projection.filter } : {}) }).pipe(
-          Stream.groupedWithin(2000, "5 millis"),
+          Stream.groupedWithin(batchSize(projection), "5 millis"),
           Stream.runForEach((chunk) =>
-            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+            applyTo(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
               Effect.tap((next) => {
                 checkpoint = next
                 errors.delete(projection.name)
@@ -102,7 +151,7 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       })
 
     /** `follow`, supervised: every failure is logged, shown in status, and retried with capped backoff. */
-    const supervise = (projection: SqlProjection) =>
+    const supervise = (projection: Projection) =>
       follow(projection).pipe(
         Effect.tapErrorCause((cause) =>
           Effect.gen(function* () {
@@ -124,6 +173,7 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
         Effect.gen(function* () {
           const cp = yield* readCheckpoint(sql, p.name).pipe(Effect.mapError(fromSqlError("Read", "cannot read checkpoints")))
           const lag = yield* store.countAfter(cp.position, p.filter)
+          const counters: Readonly<Record<string, number>> = isExternal(p) && p.counters !== undefined ? yield* Effect.orElseSucceed(p.counters, () => ({})) : {}
           return {
             name: p.name,
             description: p.description,
@@ -131,7 +181,8 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
             events: cp.events,
             lag,
             updatedAt: cp.updatedAt,
-            lastError: errors.get(p.name) ?? null
+            lastError: errors.get(p.name) ?? null,
+            counters
           } satisfies ProjectionStatus
         })
       )
@@ -140,7 +191,7 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
     /** Applies a finite read in batches of 5000 from `start`; returns the final checkpoint. */
     const applyAll = <E>(
       sql: SqlClient,
-      projection: SqlProjection,
+      projection: Projection,
       start: Position | null,
       events: Stream.Stream<RecordedEvent, E>,
       onBatch: (applied: number) => Effect.Effect<void> = () => Effect.void
@@ -148,10 +199,10 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
       Effect.gen(function* () {
         let checkpoint = start
         yield* events.pipe(
-          Stream.rechunk(5000),
+          Stream.rechunk(isExternal(projection) ? batchSize(projection) : 5000),
           Stream.chunks,
           Stream.runForEach((chunk) =>
-            applyBatch(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
+            applyTo(sql, store, projection, checkpoint, Chunk.toReadonlyArray(chunk)).pipe(
               Effect.tap((next) => {
                 checkpoint = next
                 return onBatch(chunk.length)
@@ -168,10 +219,16 @@ export const makeRunner = (projections: ReadonlyArray<SqlProjection>) =>
         const projection = yield* find(name)
         const sql = yield* db.client
         yield* setupCheckpoints(sql).pipe(Effect.mapError(fromSqlError("Write", "cannot create projection_checkpoints")))
-        yield* Effect.forEach(projection.tables, (t) => sql`DROP TABLE IF EXISTS ${sql(t)}`).pipe(
-          Effect.zipRight(deleteCheckpoint(sql, projection.name)),
-          Effect.mapError(fromSqlError("Write", `cannot drop ${projection.name}`))
-        )
+        if (isExternal(projection)) {
+          // the sink first: a failed reset leaves the checkpoint, so nothing is half-dropped
+          yield* projection.reset
+          yield* deleteCheckpoint(sql, projection.name).pipe(Effect.mapError(fromSqlError("Write", `cannot reset ${projection.name}`)))
+        } else {
+          yield* Effect.forEach(projection.tables, (t) => sql`DROP TABLE IF EXISTS ${sql(t)}`).pipe(
+            Effect.zipRight(deleteCheckpoint(sql, projection.name)),
+            Effect.mapError(fromSqlError("Write", `cannot drop ${projection.name}`))
+          )
+        }
         yield* prepare(projection)
         const total = yield* store.countAfter(null, projection.filter)
         let done = 0

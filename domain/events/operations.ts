@@ -76,6 +76,21 @@ export class SensorLimitHit extends Schema.TaggedClass<SensorLimitHit>()("Sensor
   count: Schema.NonNegativeInt
 }) {}
 
+/**
+ * Elasticsearch refused a document for good (a 4xx other than 429, e.g.
+ * mapper_parsing_exception): recorded in the `search` stream and counted, never
+ * silently dropped; the search projection's checkpoint then moves on.
+ */
+export class SearchDocumentRejected extends Schema.TaggedClass<SearchDocumentRejected>()("SearchDocumentRejected", {
+  /** the contact event whose document was refused */
+  eventId: Schema.String,
+  index: Schema.String,
+  /** HTTP status of the bulk item (0 when the document could not even be built) */
+  status: Schema.Int,
+  type: Schema.String,
+  reason: Schema.String
+}) {}
+
 export const OperationsEvent = Schema.Union(
   PeerSessionEstablished,
   PeerSessionLost,
@@ -85,5 +100,6 @@ export const OperationsEvent = Schema.Union(
   ListenerFailed,
   SensorStopped,
   SensorEventsDropped,
-  SensorLimitHit
+  SensorLimitHit,
+  SearchDocumentRejected
 )

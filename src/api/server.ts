@@ -62,6 +62,9 @@ const metrics = Effect.gen(function* () {
         { name: "honeyhole_projection_checkpoint_info", help: "checkpoint position (opaque) as a label", type: "gauge", labels: { ...labels, position: p.position ?? "" }, value: 1 },
         { name: "honeyhole_projection_failing", help: "1 while the projection is retrying after an error", type: "gauge", labels, value: p.lastError === null ? 0 : 1 }
       )
+      for (const [counter, value] of Object.entries(p.counters)) {
+        samples.push({ name: "honeyhole_projection_counter", help: "projection-specific totals from the event store (search: rejected documents)", type: "gauge", labels: { ...labels, counter }, value })
+      }
     }
   }
   samples.push({ name: "honeyhole_uptime_seconds", help: "seconds since start", type: "gauge", value: Math.round((Date.now() - startedAt) / 1000) })

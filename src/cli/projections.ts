@@ -22,6 +22,12 @@ const status = Command.make("status", { json: Options.boolean("json") }, ({ json
         ])
       )
     )
+    // external projections' own counters, e.g. documents Elasticsearch refused
+    for (const r of rows) {
+      for (const [counter, value] of Object.entries(r.counters)) {
+        if (value > 0) yield* Console.log(`${r.name}: ${value} ${counter}${counter === "rejected" ? " documents (honeyhole events show search)" : ""}`)
+      }
+    }
   })
 ).pipe(Command.withDescription("Position, events applied and lag of every projection."))
 
