@@ -7,9 +7,11 @@ import { eventsCommand } from "./events.js"
 import { exposureCommand } from "./exposure.js"
 import { firewallCommand } from "./firewall.js"
 import { inventoryCommand } from "./inventory.js"
+import { kibanaCommand } from "./kibana.js"
 import { projectionsCommand } from "./projections.js"
 import { routerConfigCommand } from "./routerConfig.js"
 import { scanCommand } from "./scan.js"
+import { sensorCommand } from "./sensor.js"
 import { startCommand } from "./start.js"
 import { whyCommand } from "./why.js"
 
@@ -25,7 +27,7 @@ export const configOption = Options.text("config").pipe(
 
 export const honeyhole = Command.make("honeyhole", { config: configOption }).pipe(
   Command.withDescription("Honeypot-driven blocking: exposure inventory, sensor, BGP blackholing — every decision an event."),
-  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, bgpCommand, whyCommand, routerConfigCommand, firewallCommand, inventoryCommand, scanCommand, exposureCommand])
+  Command.withSubcommands([startCommand, configCommand, eventsCommand, projectionsCommand, bansCommand, allowlistCommand, bgpCommand, whyCommand, routerConfigCommand, firewallCommand, inventoryCommand, scanCommand, exposureCommand, kibanaCommand, sensorCommand])
 )
 
 export const cli = Command.run(honeyhole, { name: "honeyhole", version: "0.1.0" })
