@@ -84,11 +84,46 @@ export class ExposureReportSent extends Schema.TaggedClass<ExposureReportSent>()
   resolvedFindings: Schema.NonNegativeInt
 }) {}
 
+/** The rendered report mail, kept so a report that could not be sent is re-sent as it was. */
+export const ExposureReportContent = Schema.Struct({
+  subject: Schema.String,
+  text: Schema.String,
+  html: Schema.String,
+  newFindings: Schema.NonNegativeInt,
+  resolvedFindings: Schema.NonNegativeInt
+})
+export type ExposureReportContent = typeof ExposureReportContent.Type
+
 export class ExposureReportFailed extends Schema.TaggedClass<ExposureReportFailed>()("ExposureReportFailed", {
   scanId: Schema.String,
   attempt: Schema.Int,
   error: Schema.String,
-  retryInMs: Schema.NullOr(Schema.NonNegativeInt)
+  /** null: nothing in this process will retry it; the resend loop (or `exposure resend`) will */
+  retryInMs: Schema.NullOr(Schema.NonNegativeInt),
+  /** the report itself, on a scan's first failure: what `exposure resend` delivers */
+  report: Schema.optionalWith(Schema.NullOr(ExposureReportContent), { default: () => null })
+}) {}
+
+/**
+ * A scan honeyhole ran itself (a schedule or `scan run`) that produced no report to
+ * import: refused arguments, nmap missing, a non-zero exit, killed, no valid target.
+ * Recorded in `scan-<runId>`; the report nmap left behind (if any) is kept.
+ */
+export class ScanRunFailed extends Schema.TaggedClass<ScanRunFailed>()("ScanRunFailed", {
+  runId: Schema.String,
+  /** the schedule's name; null for `scan run --targets …` */
+  schedule: Schema.NullOr(Schema.String),
+  targets: Schema.Array(Schema.String),
+  /** nmap's argv as run (for refused arguments: as configured) */
+  args: Schema.Array(Schema.String),
+  reason: Schema.Literal("InvalidArgs", "Spawn", "Exit", "Signal", "NoTargets"),
+  error: Schema.String,
+  exitCode: Schema.NullOr(Schema.Int),
+  signal: Schema.NullOr(Schema.String),
+  /** the last lines nmap wrote to stderr */
+  stderrTail: Schema.String,
+  report: Schema.NullOr(Schema.String),
+  startedAt: Timestamp
 }) {}
 
 export const ExposureEvent = Schema.Union(
@@ -99,5 +134,6 @@ export const ExposureEvent = Schema.Union(
   ScanStarted,
   ScanCompleted,
   ExposureReportSent,
-  ExposureReportFailed
+  ExposureReportFailed,
+  ScanRunFailed
 )

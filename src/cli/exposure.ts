@@ -1,8 +1,12 @@
-/** `honeyhole exposure list|ack`: open findings, and accepting one without changing the inventory. */
+/**
+ * `honeyhole exposure list|ack|resend`: open findings, accepting one without changing the
+ * inventory, and re-sending report mails whose delivery failed.
+ */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Console, Effect, FiberRef, HashSet, Logger } from "effect"
 import { EventStore } from "../../domain/EventStore.js"
 import { acknowledgeFinding, listFindings } from "../exposure/findings.js"
+import { notifySettings, resendPending } from "../exposure/notify.js"
 import { table } from "./render.js"
 
 const list = Command.make("list", { json: Options.boolean("json").pipe(Options.withDescription("print JSON")) }, ({ json }) =>
@@ -29,7 +33,26 @@ const ack = Command.make(
     })
 ).pipe(Command.withDescription("Accept an open finding without changing the inventory (audited)."))
 
+const resend = Command.make("resend", { json: Options.boolean("json").pipe(Options.withDescription("print JSON")) }, ({ json }) =>
+  Effect.gen(function* () {
+    const results = yield* resendPending(yield* EventStore, yield* notifySettings).pipe(
+      // stdout carries the result (--json); log lines go to stderr
+      Effect.locallyWith(FiberRef.currentLoggers, () => HashSet.make(Logger.prettyLogger({ stderr: true })))
+    )
+    if (json) return yield* Console.log(JSON.stringify(results, null, 2))
+    if (results.length === 0) return yield* Console.log("no report mails pending")
+    yield* Console.log(
+      table(
+        ["SCAN", "OUTCOME", "SUBJECT", "DETAIL"],
+        results.map((r) => [r.scanId, r.outcome === "InFlight" ? "retrying (owned by a running honeyhole)" : r.outcome, r.subject, r.messageId ?? r.error ?? ""])
+      )
+    )
+    const failed = results.filter((r) => r.outcome === "Failed" || r.outcome === "NoRecipients").length
+    if (failed > 0) return yield* Effect.fail(new Error(`${failed} report mail(s) still undelivered; they stay pending`))
+  })
+).pipe(Command.withDescription("Send now the report mails whose delivery failed (each once; delivered ones are not sent again)."))
+
 export const exposureCommand = Command.make("exposure").pipe(
   Command.withDescription("Findings of the exposure loop."),
-  Command.withSubcommands([list, ack])
+  Command.withSubcommands([list, ack, resend])
 )

@@ -8,13 +8,13 @@ import { AppConfig } from "../AppConfig.js"
 import { ProjectionsActor } from "../Projections.js"
 import { BansActor, BlockingStateLive } from "../bans/index.js"
 import { BgpActor } from "../bgp/index.js"
-import { ScanWatcherActor } from "../exposure/actor.js"
+import { ReportResendActor, ScanSchedulerActor, ScanWatcherActor } from "../exposure/actor.js"
 import { EventSinkLive } from "../sensor/index.js"
 import { SensorActor } from "../sensor/Sensor.js"
 
 /** The actors `start` runs, over the state they share. */
 export const Actors = ApiServer.pipe(
-  Layer.provideMerge(Layer.mergeAll(ProjectionsActor, SensorActor, BansActor, BgpActor, ScanWatcherActor)),
+  Layer.provideMerge(Layer.mergeAll(ProjectionsActor, SensorActor, BansActor, BgpActor, ScanWatcherActor, ScanSchedulerActor, ReportResendActor)),
   Layer.provideMerge(BlockingStateLive),
   Layer.provideMerge(EventSinkLive)
 )

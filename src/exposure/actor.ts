@@ -1,9 +1,24 @@
-/** `start`'s scan watcher: imports reports dropped into `scans.watchDir`, then mails the changes. */
-import { Effect, Layer } from "effect"
+/**
+ * `start`'s exposure actors: the scan watcher (reports dropped into `scans.watchDir`),
+ * the scan scheduler (`scans.schedules`) and the report re-sender (reports whose mail
+ * failed are re-sent at start-up and then periodically until delivered).
+ */
+import { Duration, Effect, Layer } from "effect"
+import { buildNmapArgs, NmapArgsError } from "../../adapters/nmap/runner.js"
 import { EventStore } from "../../domain/EventStore.js"
+import type { EventStoreShape } from "../../domain/EventStore.js"
 import { currentConfig } from "../AppConfig.js"
-import { notifySettings, notifyWith } from "./notify.js"
+import type { ScanSummary } from "./import.js"
+import { notifySettings, notifyWith, resendPending } from "./notify.js"
+import type { NotifySettings } from "./notify.js"
+import { progressLogger, runScan, runSchedules } from "./schedule.js"
 import { watchScans } from "./watcher.js"
+
+const mailAfter = (store: EventStoreShape, settings: NotifySettings) => (summary: ScanSummary) =>
+  notifyWith(store, summary, settings).pipe(
+    Effect.catchAll((e) => Effect.logError(`exposure report for scan ${summary.scanId}: ${e.message}`)),
+    Effect.asVoid
+  )
 
 export const ScanWatcherActor = Layer.scopedDiscard(
   Effect.gen(function* () {
@@ -16,11 +31,72 @@ export const ScanWatcherActor = Layer.scopedDiscard(
     yield* watchScans(store, dir, {
       udpOpenFiltered: false,
       interval: "2 seconds",
-      afterImport: (summary) =>
-        notifyWith(store, summary, settings).pipe(
-          Effect.catchAll((e) => Effect.logError(`exposure report for scan ${summary.scanId}: ${e.message}`)),
-          Effect.asVoid
-        )
+      afterImport: mailAfter(store, settings)
     }).pipe(Effect.interruptible, Effect.forkScoped)
+  })
+)
+
+/** Runs `scans.schedules` at their times of day (the process's local time). */
+export const ScanSchedulerActor = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const config = yield* currentConfig
+    const schedules = config.scans.schedules
+    if (schedules.length === 0) return
+    const store = yield* EventStore
+    const settings = yield* notifySettings
+    // a bad schedule is reported now, not first at 02:00 (it is still recorded as a failed run then)
+    const names = schedules.map((s) => s.name)
+    for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) {
+      yield* Effect.logError(`scans.schedules: the name ${JSON.stringify(name)} is used twice; runs of the same name never overlap, so one of them will be skipped`)
+    }
+    for (const s of schedules) {
+      const check = buildNmapArgs({ targets: s.targets, profile: s.profile, args: s.args, output: "check.xml", isRoot: true })
+      if (check instanceof NmapArgsError) yield* Effect.logError(`schedule ${s.name}: ${check.message}`)
+    }
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+    yield* Effect.logInfo(`scan schedules (local time, ${zone}): ${schedules.map((s) => `${s.name} at ${s.at}`).join(", ")}`)
+    yield* runSchedules(schedules, (s) =>
+      runScan(store, { schedule: s.name, targets: s.targets, profile: s.profile, args: s.args }, {
+        dataDir: config.dataDir,
+        onProgress: progressLogger(`schedule ${s.name}`),
+        afterImport: mailAfter(store, settings)
+      }).pipe(
+        Effect.flatMap(({ summary: r }) =>
+          Effect.logInfo(`schedule ${s.name}: ${r.hosts} hosts (${r.hostsUp} up), ${r.openPorts} open ports; ${r.detected.length} new findings, ${r.resolved.length} resolved`)
+        )
+      )
+    ).pipe(Effect.interruptible, Effect.forkScoped)
+  })
+)
+
+/**
+ * Re-sends failed report mails: at once, then every `every`; while the relay keeps
+ * failing the pause doubles up to `cap`, so a long outage costs a few attempts an hour.
+ */
+export const resendLoop = (
+  store: EventStoreShape,
+  settings: NotifySettings,
+  options: { readonly every: Duration.DurationInput; readonly cap: Duration.DurationInput }
+) =>
+  Effect.gen(function* () {
+    const every = Duration.decode(options.every)
+    const cap = Duration.decode(options.cap)
+    let delay: Duration.Duration | null = null // null: the last round had no failure
+    for (;;) {
+      const results = yield* resendPending(store, settings).pipe(
+        Effect.catchAllCause((cause) => Effect.as(Effect.logError("re-sending report mails", cause), [{ outcome: "Failed" as const }]))
+      )
+      const failed = results.filter((r) => r.outcome === "Failed").length
+      delay = failed === 0 ? null : delay === null ? every : Duration.min(Duration.times(delay, 2), cap)
+      if (delay !== null) yield* Effect.logWarning(`${failed} report mail(s) still undelivered; next attempt in ${Duration.format(delay)}`)
+      yield* Effect.sleep(delay ?? every)
+    }
+  })
+
+export const ReportResendActor = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const settings = yield* notifySettings
+    yield* resendLoop(store, settings, { every: "15 minutes", cap: "4 hours" }).pipe(Effect.interruptible, Effect.forkScoped)
   })
 )
