@@ -12,6 +12,8 @@ import { runRebuildBench } from "./rebuild.bench.js"
 import { runBgpBench } from "./bgp.bench.js"
 import { runLatencyBench } from "./latency.bench.js"
 import { runSensorBench } from "./sensor.bench.js"
+import { runExposureBench } from "./exposure.bench.js"
+import { runSearchBench } from "./search.bench.js"
 
 const config = {
   appendEvents: envInt("BENCH_APPEND_EVENTS", 200_000),
@@ -26,7 +28,8 @@ const resultsFile = process.env["BENCH_RESULTS"] ?? fileURLToPath(new URL("./RES
 
 const benches: ReadonlyArray<readonly [string, () => Promise<BenchReport>]> = [
   ["eventstore", () => runEventStoreBench({ appendEvents: config.appendEvents, concurrency: config.concurrency, latencyAppends: config.latencyAppends, rounds: config.rounds })],
-  ["rebuild", () => runRebuildBench({ events: config.rebuildEvents, rounds: config.rebuildRounds })]
+  ["rebuild", () => runRebuildBench({ events: config.rebuildEvents, rounds: config.rebuildRounds })],
+  ["search", () => runSearchBench({ events: envInt("BENCH_SEARCH_EVENTS", 1_000_000), rounds: envInt("BENCH_SEARCH_ROUNDS", 3), sources: envInt("BENCH_SEARCH_SOURCES", 100_000) })]
 ]
 
 const main = async () => {
@@ -50,7 +53,8 @@ const main = async () => {
   const sections: ReadonlyArray<readonly [string, () => Promise<string>]> = [
     ["sensor", runSensorBench],
     ["latency", runLatencyBench],
-    ["bgp", runBgpBench]
+    ["bgp", runBgpBench],
+    ["exposure", runExposureBench]
   ]
   for (const [name, run] of sections) {
     if (only !== undefined && only !== "" && only !== name) continue

@@ -1,7 +1,8 @@
 /**
  * A streaming nmap XML reader: the file is read in chunks and cut into top-level
- * elements; each `<host>…</host>` is validated and parsed on its own with
- * fast-xml-parser, so memory is bounded by the largest host, not the report
+ * elements; each `<host>…</host>` is validated and parsed on its own — by a one-pass
+ * scan of nmap's own markup (scanHost.ts), or by XMLValidator + fast-xml-parser when
+ * anything in it is unusual — so memory is bounded by the largest host, not the report
  * (a /16 report is hundreds of MB).
  *
  * Hostile input: a DOCTYPE internal subset (the carrier of entity-expansion attacks) is refused, entity
@@ -14,6 +15,7 @@ import { createReadStream } from "node:fs"
 import { StringDecoder } from "node:string_decoder"
 import { createGunzip } from "node:zlib"
 import { toNmapHost, toScanInfo } from "./host.js"
+import { scanHostElement } from "./scanHost.js"
 import type { NmapHost, ScanInfo } from "./host.js"
 
 export interface NmapLimits {
@@ -62,6 +64,17 @@ const parser = new XMLParser({
   maxNestedTags: 64, // NSE script output nests <table>s; far below anything hostile
   isArray: (name) => name === "port" || name === "address" || name === "hostname"
 })
+
+/**
+ * One `<host>` element through the validator and the full parser, no fast path: what
+ * `readNmap` falls back to, exported so tests can hold the fast scan to it.
+ */
+export const parseHostElementFully = (element: string): NmapHost | string => {
+  const valid = XMLValidator.validate(element)
+  if (valid !== true) return `malformed XML: ${valid.err.msg}`
+  const parsed: unknown = parser.parse(element)
+  return toNmapHost(typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)["host"] : undefined)
+}
 
 const countLines = (text: string, from: number, to: number): number => {
   let n = 0
@@ -114,8 +127,10 @@ export const readNmap = async function* (chunks: AsyncIterable<string>, limits: 
     throw new NmapReadError(reason, detail, w.line, w.offset)
   }
   const hugeAttribute = new RegExp(`"[^"]{${limits.maxAttributeChars},}"|'[^']{${limits.maxAttributeChars},}'`)
+  // a quoted run of maxAttributeChars needs at least that many characters: most elements skip the scan
+  const hasHugeAttribute = (element: string) => element.length >= limits.maxAttributeChars && hugeAttribute.test(element)
   const parseElement = (element: string, at: number): Record<string, unknown> => {
-    if (hugeAttribute.test(element)) fail("Limit", `an attribute value is longer than ${limits.maxAttributeChars} characters`, at)
+    if (hasHugeAttribute(element)) fail("Limit", `an attribute value is longer than ${limits.maxAttributeChars} characters`, at)
     const valid = XMLValidator.validate(element)
     if (valid !== true) {
       const base = where(at)
@@ -188,7 +203,9 @@ export const readNmap = async function* (chunks: AsyncIterable<string>, limits: 
       }
       if (close < 0) return final ? fail("Truncated", "input ended inside the <host> element starting here", lt) : false
       const element = buf.slice(lt, close + 7)
-      const host = toNmapHost(parseElement(element, lt)["host"])
+      if (hasHugeAttribute(element)) fail("Limit", `an attribute value is longer than ${limits.maxAttributeChars} characters`, lt)
+      // plain nmap output takes the fast scan; anything else gets the full validator and parser
+      const host = toNmapHost(scanHostElement(element) ?? parseElement(element, lt)["host"])
       if (typeof host === "string") fail("Decode", host, lt)
       else yield { _tag: "Host", host, line: where(lt).line }
       pos = close + 7
