@@ -35,6 +35,7 @@ const searchProjections = Effect.gen(function* () {
         node,
         index: es.index,
         retentionDays: es.retentionDays,
+        requestTimeoutMs: es.requestTimeout,
         username: es.username,
         password: es.password,
         apiKey: es.apiKey

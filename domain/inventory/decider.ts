@@ -14,7 +14,7 @@ import {
   PortRangeDeclared,
   PortRangeUnassigned
 } from "../events/inventory.js"
-import { evolve, findRange, formatRange } from "./state.js"
+import { applyInPlace, findRange, formatRange, mutableCopy } from "./state.js"
 import type { InventoryEvent, InventoryState } from "./state.js"
 
 export type InventoryCommand =
@@ -116,13 +116,15 @@ export const decide = (command: InventoryCommand, state: InventoryState): Decisi
 /** Several commands as one change (e.g. declare + assign): all accepted, or the first rejection. */
 export const decideAll = (commands: ReadonlyArray<InventoryCommand>, state: InventoryState): Decision => {
   const events: Array<InventoryEvent> = []
-  let current = state
+  // one working copy updated in place: evolving immutably copied a whole map per event,
+  // which made adopt-scan of a /16 (65k HostRegistered) quadratic
+  const current = mutableCopy(state)
   for (const command of commands) {
     const decision = decide(command, current)
     if (decision._tag === "Rejected") return decision
     for (const event of decision.events) {
       events.push(event)
-      current = evolve(current, event)
+      applyInPlace(current, event)
     }
   }
   return { _tag: "Accepted", events }

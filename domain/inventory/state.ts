@@ -92,48 +92,63 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
   }
 }
 
+/** A working copy `applyInPlace` updates: large folds and batches stay linear. */
+export interface MutableInventory extends InventoryState {
+  readonly types: Map<string, HostType>
+  readonly hosts: Map<string, InventoryHost>
+  readonly ranges: Map<string, PortRange>
+  readonly assignments: Map<string, Set<string>>
+}
+
+export const mutableCopy = (state: InventoryState): MutableInventory => ({
+  types: new Map(state.types),
+  hosts: new Map(state.hosts),
+  ranges: new Map(state.ranges),
+  assignments: new Map([...state.assignments].map(([t, ids]) => [t, new Set(ids)] as const))
+})
+
 /**
- * A mutable fold for large histories: `evolve` copies maps per event (fine for specs
- * and small streams); this folds thousands of adopt-scan events in linear time.
+ * `evolve` in place. `evolve` copies a map per event (fine for specs and small
+ * streams); thousands of adopt-scan events need this to stay linear.
  */
-export const foldInventory = (events: Iterable<InventoryEvent>): InventoryState => {
-  const types = new Map<string, HostType>()
-  const hosts = new Map<string, InventoryHost>()
-  const ranges = new Map<string, PortRange>()
-  const assignments = new Map<string, Set<string>>()
-  for (const event of events) {
-    switch (event._tag) {
-      case "HostTypeDefined":
-        types.set(event.name, { name: event.name, description: event.description })
-        break
-      case "HostRegistered":
-        hosts.set(event.ip, { ip: event.ip, hostType: event.hostType, name: event.name, enabled: true })
-        break
-      case "HostDisabled": {
-        const host = hosts.get(event.ip)
-        if (host !== undefined) hosts.set(event.ip, { ...host, enabled: false })
-        break
-      }
-      case "PortRangeDeclared": {
-        const { _tag, ...range } = event
-        ranges.set(event.rangeId, range)
-        break
-      }
-      case "PortRangeAssigned": {
-        const set = assignments.get(event.hostType) ?? new Set<string>()
-        assignments.set(event.hostType, set.add(event.rangeId))
-        break
-      }
-      case "PortRangeUnassigned":
-        assignments.get(event.hostType)?.delete(event.rangeId)
-        break
-      default: {
-        const unreachable: never = event
-        return unreachable
-      }
+export const applyInPlace = (state: MutableInventory, event: InventoryEvent): void => {
+  switch (event._tag) {
+    case "HostTypeDefined":
+      state.types.set(event.name, { name: event.name, description: event.description })
+      break
+    case "HostRegistered":
+      state.hosts.set(event.ip, { ip: event.ip, hostType: event.hostType, name: event.name, enabled: true })
+      break
+    case "HostDisabled": {
+      const host = state.hosts.get(event.ip)
+      if (host !== undefined) state.hosts.set(event.ip, { ...host, enabled: false })
+      break
+    }
+    case "PortRangeDeclared": {
+      const { _tag, ...range } = event
+      state.ranges.set(event.rangeId, range)
+      break
+    }
+    case "PortRangeAssigned": {
+      const set = state.assignments.get(event.hostType) ?? new Set<string>()
+      state.assignments.set(event.hostType, set.add(event.rangeId))
+      break
+    }
+    case "PortRangeUnassigned":
+      state.assignments.get(event.hostType)?.delete(event.rangeId)
+      break
+    default: {
+      const unreachable: never = event
+      return unreachable
     }
   }
-  return { types, hosts, ranges, assignments }
+}
+
+/** Folds a (possibly long) history in linear time. */
+export const foldInventory = (events: Iterable<InventoryEvent>, from: InventoryState = initialState): InventoryState => {
+  const state = mutableCopy(from)
+  for (const event of events) applyInPlace(state, event)
+  return state
 }
 
 /** The ranges a host type may expose. */

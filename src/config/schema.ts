@@ -4,6 +4,7 @@
  * to a default.
  */
 import { ParseResult, Schema } from "effect"
+import { buildNmapArgs, NmapArgsError } from "../../adapters/nmap/runner.js"
 import { parseCidr } from "../../domain/cidr.js"
 import { isIp } from "../../domain/ip.js"
 
@@ -96,7 +97,13 @@ export const ScheduleConfig = Schema.Struct({
   profile: Schema.Literal("fast", "full"),
   at: Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected a time of day HH:MM" })),
   args: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
-})
+}).pipe(
+  // the arguments and targets a run would refuse are refused here already: `config check` names them
+  Schema.filter((s) => {
+    const command = buildNmapArgs({ targets: s.targets, profile: s.profile, args: s.args, output: "report.xml", isRoot: true })
+    return command instanceof NmapArgsError ? `schedule ${JSON.stringify(s.name)}: ${command.message}` : true
+  })
+)
 
 export const HoneyholeConfig = Schema.Struct({
   dataDir: Schema.String,
@@ -156,7 +163,19 @@ export const HoneyholeConfig = Schema.Struct({
     communities: Schema.Array(Schema.String),
     peers: Schema.Array(PeerConfig)
   }),
-  scans: Schema.Struct({ watchDir: NullableString, schedules: Schema.Array(ScheduleConfig) }),
+  scans: Schema.Struct({
+    watchDir: NullableString,
+    schedules: Schema.Array(ScheduleConfig).pipe(
+      Schema.filter((list) => {
+        const seen = new Set<string>()
+        for (const s of list) {
+          if (seen.has(s.name)) return `two schedules are named ${JSON.stringify(s.name)}: names must be unique (they name the runs and their lock)`
+          seen.add(s.name)
+        }
+        return true
+      })
+    )
+  }),
   notify: Schema.Struct({
     smtp: Schema.Struct({ host: Schema.String, port: PortNumber, secure: Schema.Boolean, user: NullableString, pass: NullableString }),
     from: Schema.String,
@@ -166,6 +185,8 @@ export const HoneyholeConfig = Schema.Struct({
     node: NullableString,
     index: Schema.String,
     retentionDays: Schema.Int.pipe(Schema.positive()),
+    /** per request; a bulk that takes longer fails and is retried from the checkpoint */
+    requestTimeout: Schema.optionalWith(Duration, { default: () => 30_000 }),
     username: NullableString,
     password: NullableString,
     apiKey: NullableString

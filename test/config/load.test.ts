@@ -48,6 +48,27 @@ describe("configuration", () => {
     expect(text).toContain('"nowhere"')
   })
 
+  it("refuses scan schedules a run would refuse (nmap arguments, targets) and duplicate schedule names", () => {
+    const cwd = dir()
+    const bad = write(
+      cwd,
+      [
+        "scans:",
+        "  schedules:",
+        '    - { name: nightly, targets: [127.0.0.1], profile: fast, at: "02:00", args: ["-oN", "x.txt"] }',
+        '    - { name: weekly, targets: ["300.1.2.3"], profile: full, at: "03:00" }',
+        ""
+      ].join("\n")
+    )
+    const text = issues(loadConfig({ file: bad, cwd, env: {} }))
+    expect(text).toContain('schedule "nightly": nmap argument "-oN" is refused')
+    expect(text).toContain('schedule "weekly"')
+    const twice = write(cwd, 'scans:\n  schedules:\n    - { name: a, targets: [127.0.0.1], profile: fast, at: "02:00" }\n    - { name: a, targets: [127.0.0.2], profile: full, at: "03:00" }\n')
+    expect(issues(loadConfig({ file: twice, cwd, env: {} }))).toContain('two schedules are named "a"')
+    const good = write(cwd, 'scans:\n  schedules:\n    - { name: a, targets: [127.0.0.1/32], profile: fast, at: "02:00", args: ["-p", "22,80"] }\n')
+    expect(Either.getOrThrow(loadConfig({ file: good, cwd, env: {} })).config.scans.schedules[0]!.args).toEqual(["-p", "22,80"])
+  })
+
   it("rejects unknown keys so a typo never falls back to a default", () => {
     const cwd = dir()
     const file = write(cwd, "sensro:\n  bind: 0.0.0.0\n")

@@ -106,6 +106,18 @@ describe("inventory decider", () => {
     expect(bad._tag).toBe("Rejected")
   })
 
+  it("decides a batch on a working copy: the given state is never changed, and later commands see earlier ones", () => {
+    const before = foldInventory([web, http])
+    const snapshot = { types: [...before.types], hosts: [...before.hosts], ranges: [...before.ranges], assignments: [...before.assignments].map(([t, ids]) => [t, [...ids]]) }
+    const hosts = Array.from({ length: 2000 }, (_, i) => ({ _tag: "RegisterHost" as const, ip: `10.20.${i >> 8}.${i & 255}`, hostType: "servidores web", name: null }))
+    const decided = decideAll([...hosts, { _tag: "AssignPortRange", range: "80/tcp", hostType: "servidores web" }, hosts[0]!], before)
+    // the last command registers a host the batch already registered
+    expect(decided._tag).toBe("Rejected")
+    const ok = decideAll([...hosts, { _tag: "AssignPortRange", range: "80/tcp", hostType: "servidores web" }], before)
+    expect(ok._tag === "Accepted" && ok.events.length).toBe(2001)
+    expect({ types: [...before.types], hosts: [...before.hosts], ranges: [...before.ranges], assignments: [...before.assignments].map(([t, ids]) => [t, [...ids]]) }).toEqual(snapshot)
+  })
+
   it("folds the same state with the copying evolve and the linear fold", () => {
     const history = [web, http, sip, host, new PortRangeAssigned({ rangeId: "1", hostType: "servidores web" }), new HostDisabled({ ip: "193.22.119.2", reason: "x" })]
     expect(foldInventory(history)).toEqual(history.reduce(evolve, initialState))
