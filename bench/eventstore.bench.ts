@@ -185,7 +185,7 @@ export const runEventStoreBench = (config: EventStoreBenchConfig): Promise<Bench
     const comparisons: Array<Comparison> = [
       {
         name: `append, ${config.concurrency} concurrent calls of 1–5 events`,
-        subject: "EventStore.append (writer batches concurrent calls; per call: MAX(revision) check, SAVEPOINT, multi-row INSERT … RETURNING)",
+        subject: "EventStore.append (writer batches concurrent calls; one transaction per batch on the writer's own connection; per call: MAX(revision) check, prepared INSERT per row, a SAVEPOINT only for multi-event calls)",
         baseline: "better-sqlite3, one prepared INSERT per row (JSON.stringify of data and metadata included), same rows, same appends per transaction",
         items: events,
         ...versus(append.store, append.raw)

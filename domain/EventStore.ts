@@ -100,6 +100,14 @@ export interface EventStoreShape {
   readonly appendMany: (
     parts: ReadonlyArray<AppendPart>
   ) => Effect.Effect<ReadonlyArray<Either.Either<AppendResult, ConcurrencyError | EventStoreError>>, EventStoreError>
+  /**
+   * The last revision and position of each named stream that exists (absent = no
+   * stream): one query in the embedded store, where reading each stream's last event
+   * costs a round of its own — what a scan import needs per batch of hosts.
+   */
+  readonly streamHeads: (
+    streams: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, { readonly revision: number; readonly position: Position }>, EventStoreError>
   /** a missing stream reads as empty */
   readonly readStream: (stream: string, options?: ReadStreamOptions) => Stream.Stream<RecordedEvent, EventStoreError>
   readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, EventStoreError>

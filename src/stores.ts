@@ -61,6 +61,7 @@ export const EventStoreLive = Layer.scoped(
             Metric.incrementBy(eventsAppended, results.reduce((n, r, i) => (r._tag === "Right" ? n + parts[i]!.events.length : n), 0))
           )
         ),
+      streamHeads: (streams) => use((s) => s.streamHeads(streams)),
       readStream: (stream, options) => useStream((s) => s.readStream(stream, options)),
       readAll: (options) => useStream((s) => s.readAll(options)),
       subscribeAll: (options) => useStream((s) => s.subscribeAll(options)),

@@ -10,7 +10,7 @@ import { parseServices } from "../../adapters/nmap/host.js"
 import { NmapReadError, openReport, readNmap } from "../../adapters/nmap/reader.js"
 import type { NmapItem, NmapRun } from "../../adapters/nmap/reader.js"
 import type { NmapHost } from "../../adapters/nmap/host.js"
-import type { ConcurrencyError, EventStoreError, EventStoreShape } from "../../domain/EventStore.js"
+import type { AppendPart, ConcurrencyError, EventStoreError, EventStoreShape } from "../../domain/EventStore.js"
 import { decodeRecorded, envelope, HostScanned, ScanCompleted, ScanStarted } from "../../domain/events/index.js"
 import type { DomainEvent, PortExposureDetected, PortExposureResolved, Transport } from "../../domain/events/index.js"
 import { allowedPorts, coverageOf, detect, isExposed } from "../../domain/exposure/detect.js"
@@ -25,8 +25,6 @@ export interface ImportOptions extends DetectOptions {
   /** called every `progressEvery` hosts and at the end */
   readonly onProgress?: (hosts: number) => Effect.Effect<void>
   readonly progressEvery?: number
-  /** hosts recorded at a time (default 32): each is a read and an append of its own stream */
-  readonly hostConcurrency?: number
 }
 
 export interface ScanSummary {
@@ -106,6 +104,26 @@ const coveredOf = (infos: ReadonlyArray<{ protocol: string; services: string }>)
     return (parseServices(info.services) ?? []).map(([min, max]) => ({ transport, min, max }))
   })
 
+/** A host's events for this scan: HostScanned + the findings it raises or resolves. */
+const hostEvents = (
+  scanId: string,
+  host: NmapHost,
+  coverage: Coverage,
+  findings: ReadonlyMap<string, OpenFinding>,
+  allowed: AllowedPorts,
+  options: DetectOptions,
+  correlationId: string
+) => {
+  const result = detect({ scanId, ip: host.ip, status: host.status, ports: host.ports }, coverage, findings, allowed, options)
+  const at = new Date()
+  const scanned = new HostScanned({ scanId, ip: host.ip, status: host.status, addresses: host.addresses, hostnames: host.hostnames, ports: host.ports, covered: [] })
+  const events: Array<DomainEvent> = [scanned, ...result.detected, ...result.resolved]
+  return { result, events: events.map((e) => envelope(e, { eventId: randomUUID(), at, correlationId })) }
+}
+
+type HostResult = ReturnType<typeof hostEvents>["result"]
+
+/** One host on its own: its stream read, its append retried on a concurrent change. */
 const recordHost = (
   store: EventStoreShape,
   scanId: string,
@@ -118,19 +136,59 @@ const recordHost = (
 ) =>
   Effect.gen(function* () {
     const { findings, revision } = yield* hostFindings(store, host.ip, preloaded)
-    const result = detect({ scanId, ip: host.ip, status: host.status, ports: host.ports }, coverage, findings, allowed, options)
-    const at = new Date()
-    const scanned = new HostScanned({ scanId, ip: host.ip, status: host.status, addresses: host.addresses, hostnames: host.hostnames, ports: host.ports, covered: [] })
-    const events: Array<DomainEvent> = [scanned, ...result.detected, ...result.resolved]
-    yield* store.append(
-      StreamName.host(host.ip),
-      events.map((e) => envelope(e, { eventId: randomUUID(), at, correlationId })),
-      revision < 0 ? "no_stream" : revision
-    )
+    const { result, events } = hostEvents(scanId, host, coverage, findings, allowed, options, correlationId)
+    yield* store.append(StreamName.host(host.ip), events, revision < 0 ? "no_stream" : revision)
     return result
   }).pipe(
     Effect.retry({ while: (e) => e._tag === "ConcurrencyError", schedule: Schedule.intersect(Schedule.exponential("100 millis"), Schedule.recurs(3)) })
   )
+
+/**
+ * A batch of hosts at once: their streams' heads in one query and every host's events in
+ * one `appendMany` (one transaction in the embedded store), each part at its stream's
+ * expected revision. A host whose stream moved past the preloaded findings, that appears
+ * twice in the batch, or whose part met a concurrent change (an ack) is recorded on its
+ * own afterwards by `recordHost`, which reads its stream.
+ */
+const recordHosts = (
+  store: EventStoreShape,
+  scanId: string,
+  hosts: ReadonlyArray<NmapHost>,
+  coverage: Coverage,
+  allowed: AllowedPorts,
+  options: DetectOptions,
+  correlationId: string,
+  preloaded: OpenFindings
+) =>
+  Effect.gen(function* () {
+    if (hosts.length === 0) return []
+    const streams = hosts.map((h) => StreamName.host(h.ip))
+    const heads = yield* store.streamHeads(streams)
+    const results = new Array<HostResult | null>(hosts.length).fill(null)
+    const parts: Array<AppendPart> = []
+    const partOf: Array<number> = []
+    const batched = new Set<string>()
+    hosts.forEach((host, i) => {
+      const stream = streams[i]!
+      const head = heads.get(stream)
+      const moved = head !== undefined && (preloaded.head === null || store.comparePositions(head.position, preloaded.head) > 0)
+      if (moved || batched.has(stream)) return
+      batched.add(stream)
+      const findings = head === undefined ? new Map<string, OpenFinding>() : preloaded.byHost.get(host.ip) ?? new Map<string, OpenFinding>()
+      const { result, events } = hostEvents(scanId, host, coverage, findings, allowed, options, correlationId)
+      results[i] = result
+      parts.push({ stream, events, expected: head === undefined ? "no_stream" : head.revision })
+      partOf.push(i)
+    })
+    const outcomes = parts.length === 0 ? [] : yield* store.appendMany(parts)
+    outcomes.forEach((outcome, k) => {
+      if (outcome._tag === "Left") results[partOf[k]!] = null
+    })
+    for (let i = 0; i < hosts.length; i++) {
+      if (results[i] === null) results[i] = yield* recordHost(store, scanId, hosts[i]!, coverage, allowed, options, correlationId, preloaded)
+    }
+    return results as ReadonlyArray<HostResult>
+  })
 
 /** Groups items; on a fault, the items read before it are delivered first, then the fault. */
 const inBatches = async function* <A>(items: AsyncIterable<A>, size: number): AsyncGenerator<ReadonlyArray<A>> {
@@ -174,10 +232,9 @@ export const importScan = (store: EventStoreShape, file: string, options: Import
       const event = new ScanStarted({ scanId, source: options.source, file, args: run?.args ?? null, startedAt: new Date(t0), covered })
       return store.append(StreamName.scan(scanId), [envelope(event, { eventId: randomUUID(), at: new Date(), correlationId: scanId })], "no_stream").pipe(Effect.asVoid)
     })
-    // Hosts are recorded `hostConcurrency` at a time, so the store commits many appends per
-    // transaction instead of one. The report is read in batches of items: a Stream element
-    // per host with a concurrent mapEffect costs ≈ 0.25 ms of stream machinery per host, as
-    // much as the host's own read and append (bench/RESULTS.md). Each batch is finished
+    // Hosts are recorded a batch at a time (`recordHosts`: one head query, one appendMany).
+    // The report is read in batches of items: a Stream element per host with a concurrent
+    // mapEffect cost ≈ 0.25 ms of stream machinery per host (bench/RESULTS.md). Each batch is finished
     // before the next is read; a read fault becomes the stream's last element, after the
     // hosts read before it, so those are all recorded and nothing in flight is interrupted.
     const recordBatch = (items: ReadonlyArray<NmapItem>) =>
@@ -191,9 +248,7 @@ export const importScan = (store: EventStoreShape, file: string, options: Import
             hosts.push(item.host)
           }
         }
-        const results = yield* Effect.forEach(hosts, (host) => recordHost(store, scanId, host, coverage, allowed, options, scanId, preloaded), {
-          concurrency: options.hostConcurrency ?? 32
-        })
+        const results = yield* recordHosts(store, scanId, hosts, coverage, allowed, options, scanId, preloaded)
         for (let i = 0; i < hosts.length; i++) {
           const host = hosts[i]!
           const result = results[i]!

@@ -125,6 +125,17 @@ export const eventStoreContract = (name: string, acquire: () => Promise<Contract
       expect(lengths.every((types) => types.join() === "TestA,TestB")).toBe(true)
     })
 
+    it("streamHeads: the last revision and position of each existing stream, absent ones left out", async () => {
+      const [a, b, missing] = [s("ha"), s("hb"), s("hmissing")]
+      const ra = await run(EventStore.pipe(Effect.flatMap((es) => es.append(a, [ev("TestA", 1), ev("TestB", 2), ev("TestA", 3)], "no_stream"))))
+      const rb = await run(EventStore.pipe(Effect.flatMap((es) => es.append(b, [ev("TestA", 4)], "no_stream"))))
+      const heads = await run(EventStore.pipe(Effect.flatMap((es) => es.streamHeads([a, missing, b]))))
+      expect([...heads.keys()].sort()).toEqual([a, b].sort())
+      expect(heads.get(a)).toEqual({ revision: 2, position: ra.position })
+      expect(heads.get(b)).toEqual({ revision: 0, position: rb.position })
+      expect((await run(EventStore.pipe(Effect.flatMap((es) => es.streamHeads([]))))).size).toBe(0)
+    })
+
     it("appendMany: each part checked and written on its own, results in order, a conflict failing only its part", async () => {
       const [a, b, c] = [s("ma"), s("mb"), s("mc")]
       await run(EventStore.pipe(Effect.flatMap((es) => es.append(b, [ev("TestA", 0)], "no_stream"))))

@@ -165,6 +165,19 @@ export const make = (options: EmbeddedOptions) =>
     const append: EventStoreShape["append"] = (stream, events, expected) =>
       Effect.flatMap(appendMany([{ stream, events, expected }]), (results) => results[0]!)
 
+    const streamHeads: EventStoreShape["streamHeads"] = (streams) =>
+      Effect.gen(function* () {
+        const heads = new Map<string, { readonly revision: number; readonly position: Position }>()
+        // positions grow with revisions within a stream: both maxima are the last event's
+        for (let i = 0; i < streams.length; i += 500) {
+          const rows = yield* sql<{ readonly stream: string; readonly revision: number; readonly position: number }>`
+            SELECT stream, MAX(revision) AS revision, MAX(position) AS position FROM events
+            WHERE ${sql.in("stream", streams.slice(i, i + 500))} GROUP BY stream`.pipe(Effect.mapError(readError("cannot read stream heads")))
+          for (const r of rows) heads.set(r.stream, { revision: r.revision, position: Position(String(r.position)) })
+        }
+        return heads
+      })
+
     const readStream: EventStoreShape["readStream"] = (stream, opts = {}) => {
       const backwards = opts.direction === "backwards"
       const from = opts.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0)
@@ -238,6 +251,7 @@ export const make = (options: EmbeddedOptions) =>
       location: options.filename,
       append,
       appendMany,
+      streamHeads,
       readStream,
       readAll,
       subscribeAll,

@@ -8,7 +8,8 @@
  * the process starts while the server is down and recovers when it is back.
  */
 import { BACKWARDS, END, KurrentDBClient } from "@kurrent/kurrentdb-client"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, Option, Redacted, Stream } from "effect"
+import type { Position } from "../../../domain/events/index.js"
 import type { Either } from "effect"
 import { EventStore, EventStoreError } from "../../../domain/EventStore.js"
 import type { AppendPart, AppendResult, ConcurrencyError, EventStoreShape } from "../../../domain/EventStore.js"
@@ -89,6 +90,17 @@ export const make = Effect.fn("KurrentDb.make")(function*(options: KurrentDbOpti
     location: redactConnectionString(options.url),
     append: (stream, events, expected) => append(client, stream, events, expected),
     appendMany: (parts) => appendMany(client, parts),
+    streamHeads: (streams) =>
+      Effect.forEach(streams, (stream) => Stream.runHead(readStream(client, stream, { direction: "backwards", maxCount: 1 })), {
+        concurrency: 32
+      }).pipe(
+        Effect.map((lasts) => {
+          const heads = new Map<string, { readonly revision: number; readonly position: Position }>()
+          for (const last of lasts) if (Option.isSome(last)) heads.set(last.value.stream, { revision: last.value.revision, position: last.value.position })
+          return heads
+        }),
+        Effect.withSpan("KurrentDb.streamHeads")
+      ),
     readStream: (stream, readOptions) => readStream(client, stream, readOptions),
     readAll: (readOptions) => readAll(client, readOptions),
     subscribeAll: (subscribeOptions) => subscribeAll(client, subscribeOptions),
