@@ -39,12 +39,17 @@ const loadObjects = (): ReadonlyArray<SavedObject> =>
 // ---------------------------------------------------------------- mappings and field usage
 
 /** field path → ES type, from the template's (nested) properties and multi-fields */
-const flattenMappings = (properties: Record<string, any>, prefix = "", out = new Map<string, string>()): Map<string, string> => {
+interface MappingDef {
+  readonly type?: string
+  readonly properties?: Readonly<Record<string, MappingDef>>
+  readonly fields?: Readonly<Record<string, MappingDef>>
+}
+const flattenMappings = (properties: Readonly<Record<string, MappingDef>>, prefix = "", out = new Map<string, string>()): Map<string, string> => {
   for (const [name, def] of Object.entries(properties)) {
     const path = `${prefix}${name}`
     if (def.properties !== undefined) flattenMappings(def.properties, `${path}.`, out)
     if (def.type !== undefined) out.set(path, def.type)
-    for (const [sub, subDef] of Object.entries<any>(def.fields ?? {})) out.set(`${path}.${sub}`, subDef.type)
+    for (const [sub, subDef] of Object.entries(def.fields ?? {})) if (subDef.type !== undefined) out.set(`${path}.${sub}`, subDef.type)
   }
   return out
 }
@@ -63,6 +68,18 @@ interface FieldUse {
   readonly use: string
 }
 
+/** The slice of a Lens saved object's state these checks read. */
+interface LensColumn {
+  readonly operationType: string
+  readonly sourceField: string
+  readonly params?: { readonly interval?: string }
+}
+interface LensState {
+  readonly datasourceStates: { readonly formBased: { readonly layers: Readonly<Record<string, { readonly columns: Readonly<Record<string, LensColumn>> }>> } }
+  readonly query: { readonly query: string }
+}
+const lensState = (o: SavedObject): LensState => o.attributes.state as LensState
+
 /** every field a chart aggregates on or queries, with how it uses it */
 const fieldUses = (objects: ReadonlyArray<SavedObject>): ReadonlyArray<FieldUse> => {
   const uses: Array<FieldUse> = []
@@ -72,9 +89,9 @@ const fieldUses = (objects: ReadonlyArray<SavedObject>): ReadonlyArray<FieldUse>
   }
   for (const o of objects) {
     if (o.type === "lens") {
-      const state = o.attributes.state as any
-      for (const layer of Object.values<any>(state.datasourceStates.formBased.layers)) {
-        for (const col of Object.values<any>(layer.columns)) {
+      const state = lensState(o)
+      for (const layer of Object.values(state.datasourceStates.formBased.layers)) {
+        for (const col of Object.values(layer.columns)) {
           if (col.operationType === "count") continue
           uses.push({ object: o.id, field: col.sourceField, use: col.operationType })
         }
@@ -136,7 +153,7 @@ describe("config/kibana/honeyhole.ndjson (saved objects)", () => {
     for (const o of objects) {
       for (const r of o.references) expect(byKey.has(`${r.type}/${r.id}`), `${o.id} → ${r.type}/${r.id}`).toBe(true)
       if (o.type === "lens") {
-        const layers = Object.keys((o.attributes.state as any).datasourceStates.formBased.layers)
+        const layers = Object.keys(lensState(o).datasourceStates.formBased.layers)
         expect(layers.length).toBeGreaterThan(0)
         for (const layer of layers) {
           expect(o.references, `${o.id} layer ${layer}`).toContainEqual({ id: dataView.id, name: `indexpattern-datasource-layer-${layer}`, type: "index-pattern" })
@@ -152,7 +169,12 @@ describe("config/kibana/honeyhole.ndjson (saved objects)", () => {
   })
 
   it("the dashboard's panels reference every chart, without overlapping on the 48-column grid", () => {
-    const panels = JSON.parse(dashboard.attributes.panelsJSON as string) as Array<any>
+    const panels = JSON.parse(dashboard.attributes.panelsJSON as string) as Array<{
+      readonly panelIndex: string
+      readonly panelRefName: string
+      readonly type: string
+      readonly gridData: { readonly i: string; readonly x: number; readonly y: number; readonly w: number; readonly h: number }
+    }>
     const shown = panels.map((p) => {
       const ref = dashboard.references.find((r) => r.name === `${p.panelIndex}:${p.panelRefName}`)
       expect(ref, `panel ${p.panelIndex}`).toBeDefined()
@@ -210,8 +232,8 @@ describe("config/kibana/honeyhole.ndjson (saved objects)", () => {
     expect(has("date_histogram:@timestamp")).toBe(true)
     expect(has("terms:user.name", "terms:honeyhole.credentials.password")).toBe(true)
     const perDay = objects.find((o) => fieldsOf(o.id).includes("date_histogram:@timestamp"))!
-    const day = Object.values<any>((perDay.attributes.state as any).datasourceStates.formBased.layers.main.columns).find((c) => c.operationType === "date_histogram")
-    expect(day.params.interval).toBe("1d")
+    const day = Object.values(lensState(perDay).datasourceStates.formBased.layers["main"]?.columns ?? {}).find((c) => c.operationType === "date_histogram")
+    expect(day?.params?.interval).toBe("1d")
   })
 })
 
@@ -257,7 +279,7 @@ describe("the charts and the search projection's documents", () => {
     const objects = loadObjects()
     const problems: Array<string> = []
     for (const o of objects.filter((x) => x.type === "lens" || x.type === "map")) {
-      const query = o.type === "lens" ? String(((o.attributes.state as any).query as { query: string }).query) : ""
+      const query = o.type === "lens" ? String(lensState(o).query.query) : ""
       const action = /event\.action\s*:\s*"([^"]+)"/.exec(query)?.[1]
       const counted = docs.filter((d) => action === undefined || d.event.action === action)
       if (counted.length === 0) problems.push(`${o.id}: no sample document matches ${query}`)
