@@ -15,11 +15,18 @@ export class ExposureInputError extends Error {
   readonly _tag = "ExposureInputError"
 }
 
-/** Every open finding, by host then port. */
-export const listFindings = (store: EventStoreShape) =>
+/**
+ * Every host's open findings, folded once from the PortExposure* events (few: findings,
+ * not scans), complete up to `head` — what a scan import preloads instead of reading
+ * each host's whole stream.
+ */
+export const loadOpenFindings = (store: EventStoreShape) =>
   Effect.gen(function* () {
+    const head = yield* store.headPosition()
     const byHost = new Map<string, Map<string, OpenFinding>>()
+    if (head === null) return { byHost, head }
     yield* store.readAll({ filter: { kind: "eventType", prefixes: ["PortExposure"] } }).pipe(
+      Stream.takeWhile((recorded) => store.comparePositions(recorded.position, head) <= 0),
       Stream.runForEach((recorded) =>
         Effect.sync(() => {
           const decoded = decodeRecorded(recorded)
@@ -31,8 +38,12 @@ export const listFindings = (store: EventStoreShape) =>
         })
       )
     )
-    return [...byHost.values()].flatMap((m) => [...m.values()])
+    return { byHost, head }
   })
+
+/** Every open finding, by host then port. */
+export const listFindings = (store: EventStoreShape) =>
+  Effect.map(loadOpenFindings(store), ({ byHost }) => [...byHost.values()].flatMap((m) => [...m.values()]))
 
 /** Accepts an open finding without changing the inventory (audited; it stays listed as acknowledged). */
 export const acknowledgeFinding = (store: EventStoreShape, hostInput: string, portSpec: string, reason: string, by = operator()) =>

@@ -19,6 +19,7 @@ import { applyFinding, isFindingEvent } from "../../domain/exposure/findings.js"
 import type { OpenFinding } from "../../domain/exposure/findings.js"
 import { StreamName } from "../../domain/streams.js"
 import { readInventory } from "../inventory/commands.js"
+import { loadOpenFindings } from "./findings.js"
 
 export interface ImportOptions extends DetectOptions {
   readonly source: "file" | "schedule" | "watch"
@@ -54,32 +55,6 @@ export const readHostFindings = (store: EventStoreShape, ip: string) =>
       )
     )
     return { findings, revision }
-  })
-
-/**
- * Every host's open findings, folded once from the PortExposure* events (few: findings,
- * not scans), complete up to `head`. Reading each host's whole stream instead costs a
- * read of every HostScanned it ever had, once per host per import.
- */
-export const loadOpenFindings = (store: EventStoreShape) =>
-  Effect.gen(function* () {
-    const head = yield* store.headPosition()
-    const byHost = new Map<string, Map<string, OpenFinding>>()
-    if (head === null) return { byHost, head }
-    yield* store.readAll({ filter: { kind: "eventType", prefixes: ["PortExposure"] } }).pipe(
-      Stream.takeWhile((recorded) => store.comparePositions(recorded.position, head) <= 0),
-      Stream.runForEach((recorded) =>
-        Effect.sync(() => {
-          const decoded = decodeRecorded(recorded)
-          if (Either.isLeft(decoded) || !isFindingEvent(decoded.right.event)) return
-          const event = decoded.right.event
-          const host = byHost.get(event.host) ?? new Map<string, OpenFinding>()
-          byHost.set(event.host, host)
-          applyFinding(host, event, decoded.right.meta.at)
-        })
-      )
-    )
-    return { byHost, head }
   })
 
 type OpenFindings = Effect.Effect.Success<ReturnType<typeof loadOpenFindings>>
