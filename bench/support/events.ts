@@ -17,6 +17,7 @@ import {
   PayloadReceived
 } from "../../domain/events/index.js"
 import type { NewEvent } from "../../domain/events/index.js"
+import { prng } from "../../test/support/prng.js"
 
 /** One `append` call: a contact session, or a ban decision, on one attacker stream. */
 export interface Session {
@@ -31,17 +32,6 @@ export const attackerIps: ReadonlyArray<string> = ["192.0.2", "198.51.100", "203
 
 export const attackerStreams: ReadonlyArray<string> = attackerIps.map(StreamName.attacker)
 
-/** mulberry32: small, fast and good enough to vary shapes reproducibly. */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const payloads = [
   { service: "sip", text: "OPTIONS sip:100@203.0.113.5 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.44:5070;branch=z9hG4bK-1\r\nFrom: \"sipvicious\"<sip:100@1.1.1.1>;tag=6335\r\nMax-Forwards: 70\r\n\r\n", facts: { method: "OPTIONS", userAgent: "friendly-scanner" } },

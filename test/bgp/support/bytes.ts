@@ -33,14 +33,4 @@ export const decodeErr = (bytes: Uint8Array, ctx: EncodeContext = ctx4): BgpMess
   return r.left
 }
 
-/** mulberry32: reproducible garbage */
-export const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from "../../support/prng.js"
