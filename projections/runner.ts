@@ -48,6 +48,34 @@ export interface ProjectionStatus {
   readonly counters: Readonly<Record<string, number>>
 }
 
+/** The events of a batch after the checkpoint: a batch delivered twice is applied once. */
+const freshAfter = (store: EventStoreShape, expected: Position | null, events: ReadonlyArray<RecordedEvent>) =>
+  expected === null ? events : events.filter((e) => store.comparePositions(e.position, expected) > 0)
+
+/**
+ * The checkpoint's compare-and-set in one transaction: fails with CheckpointMoved when
+ * another process moved it (a rebuild); else runs `within` on the fresh events (a SQL
+ * model's batch, which then commits with the checkpoint) and moves the checkpoint past them.
+ */
+const commitCheckpoint = <E>(
+  sql: SqlClient,
+  name: string,
+  expected: Position | null,
+  fresh: ReadonlyArray<RecordedEvent>,
+  within: Effect.Effect<void, E> = Effect.void
+) =>
+  sql.withTransaction(
+    Effect.gen(function* () {
+      const current = yield* readCheckpoint(sql, name)
+      if (current.position !== expected) return yield* new CheckpointMoved({ projection: name, expected, actual: current.position })
+      const last = fresh[fresh.length - 1]
+      if (last === undefined) return expected
+      yield* within
+      yield* writeCheckpoint(sql, name, last.position, current.events + fresh.length, Date.now())
+      return last.position
+    })
+  )
+
 /** Applies one batch under the checkpoint's compare-and-set; returns the new checkpoint. */
 export const applyBatch = (
   sql: SqlClient,
@@ -56,20 +84,10 @@ export const applyBatch = (
   expected: Position | null,
   events: ReadonlyArray<RecordedEvent>
 ) =>
-  sql.withTransaction(
-    Effect.gen(function* () {
-      const current = yield* readCheckpoint(sql, projection.name)
-      if (current.position !== expected) {
-        return yield* new CheckpointMoved({ projection: projection.name, expected, actual: current.position })
-      }
-      const fresh = expected === null ? events : events.filter((e) => store.comparePositions(e.position, expected) > 0)
-      const last = fresh[fresh.length - 1]
-      if (last === undefined) return expected
-      yield* projection.apply(sql, fresh)
-      yield* writeCheckpoint(sql, projection.name, last.position, current.events + fresh.length, Date.now())
-      return last.position
-    })
-  )
+  Effect.suspend(() => {
+    const fresh = freshAfter(store, expected, events)
+    return commitCheckpoint(sql, projection.name, expected, fresh, projection.apply(sql, fresh))
+  })
 
 /**
  * Applies one batch to an external sink, then moves the checkpoint with a compare-and-set;
@@ -82,21 +100,9 @@ export const applyExternalBatch = (
   expected: Position | null,
   events: ReadonlyArray<RecordedEvent>
 ) =>
-  Effect.gen(function* () {
-    const fresh = expected === null ? events : events.filter((e) => store.comparePositions(e.position, expected) > 0)
-    const last = fresh[fresh.length - 1]
-    if (last === undefined) return expected
-    yield* projection.apply(fresh)
-    return yield* sql.withTransaction(
-      Effect.gen(function* () {
-        const current = yield* readCheckpoint(sql, projection.name)
-        if (current.position !== expected) {
-          return yield* new CheckpointMoved({ projection: projection.name, expected, actual: current.position })
-        }
-        yield* writeCheckpoint(sql, projection.name, last.position, current.events + fresh.length, Date.now())
-        return last.position
-      })
-    )
+  Effect.suspend(() => {
+    const fresh = freshAfter(store, expected, events)
+    return fresh.length === 0 ? Effect.succeed(expected) : Effect.zipRight(projection.apply(fresh), commitCheckpoint(sql, projection.name, expected, fresh))
   })
 
 const applyTo = (sql: SqlClient, store: EventStoreShape, projection: Projection, expected: Position | null, events: ReadonlyArray<RecordedEvent>) =>
