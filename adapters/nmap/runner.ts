@@ -219,7 +219,9 @@ export const runNmap = (options: RunOptions): Effect.Effect<NmapExit, NmapRunErr
     const reporter = yield* Queue.take(progress).pipe(Effect.flatMap(onProgress), Effect.forever, Effect.fork)
     let stderr = ""
     const exit = yield* Effect.async<{ code: number | null; signal: string | null }, NmapRunError>((resume) => {
-      const child = spawn(options.nmap ?? "nmap", [...options.argv], { stdio: ["ignore", "pipe", "pipe"] })
+      // -n whatever the caller built: without it nmap asks the system resolver about every target
+      const argv = options.argv.includes("-n") ? options.argv : ["-n", ...options.argv]
+      const child = spawn(options.nmap ?? "nmap", [...argv], { stdio: ["ignore", "pipe", "pipe"] })
       const hosts = { completed: null as number | null, up: null as number | null }
       let partial = ""
       let closed = false
