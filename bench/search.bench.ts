@@ -15,8 +15,6 @@
  */
 import { encode as encodeDns } from "dns-packet"
 import { loadavg } from "node:os"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { makeGeoLookup, noGeo } from "../adapters/geoip/index.js"
 import { requestFacts as httpRequestFacts } from "../adapters/sensor/http/facts.js"
 import { answer as dnsAnswer } from "../adapters/sensor/plugins/dns/answer.js"
@@ -42,6 +40,7 @@ import type { GeoLookup } from "../domain/search/geo.js"
 import { log, Samples, stopwatch, yieldToEventLoop } from "./support/measure.js"
 import type { BenchReport, Comparison } from "./support/report.js"
 import { headline, versus } from "./support/report.js"
+import { gc } from "../test/support/gc.js"
 import { prng } from "../test/support/prng.js"
 
 export interface SearchBenchConfig {
@@ -188,10 +187,6 @@ const rawBytes = (events: ReadonlyArray<RecordedEvent>): number => {
   return bytes
 }
 
-const gc: () => void = (() => {
-  setFlagsFromString("--expose-gc")
-  return runInNewContext("gc") as () => void
-})()
 const rssMiB = () => {
   gc()
   gc()

@@ -10,6 +10,7 @@ import { EventSink } from "../../src/sensor/EventSink.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { eventually, sleep, tcp } from "../support/converse.js"
 import { freeTcpPort } from "../support/free-port.js"
+import { settledHeapUsed } from "../support/gc.js"
 import { startSensor } from "../support/sensor.js"
 import type { RunningSensor } from "../support/sensor.js"
 
@@ -33,8 +34,7 @@ describe("listener robustness (real sockets on 127.0.0.1)", () => {
   afterAll(() => sensor?.stop())
 
   it("survives 2,000 concurrent sessions sending garbage and still serves; heap returns near its start", async () => {
-    global.gc?.()
-    const before = process.memoryUsage().heapUsed
+    const before = await settledHeapUsed()
     const garbage = Buffer.alloc(2048, 0xff)
     const sockets = await Promise.all(
       Array.from({ length: 2000 }, (_, i) =>
@@ -68,10 +68,11 @@ describe("listener robustness (real sockets on 127.0.0.1)", () => {
       return opened === closed && opened > 1500 ? { opened, closed } : undefined
     }, 60_000, "every accepted session closed and recorded")
     expect(counts.opened).toBeGreaterThan(1500)
-    global.gc?.()
-    const grown = (process.memoryUsage().heapUsed - before) / 1e6
-    // generous: the event store's caches and the test's own event reads live in this heap too
-    expect(grown).toBeLessThan(150)
+    const grown = ((await settledHeapUsed()) - before) / 1e6
+    // measured ≈ 4 MB after real collections; the event store's caches and the test's own
+    // event reads live in this heap too, so the bound leaves room for them, not for a leak
+    console.log(`[robustness] heap grown ${grown.toFixed(1)} MB after 2,000 sessions`)
+    expect(grown).toBeLessThan(25)
   }, 150_000)
 
   it("closes slow senders and half-open connections at the idle timeout, and keeps serving", async () => {
