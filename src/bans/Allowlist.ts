@@ -4,7 +4,6 @@
  * every entry has an audit trail.
  */
 import { Context, Effect, Either, Layer, PubSub, Ref, Schedule, Stream } from "effect"
-import { randomUUID } from "node:crypto"
 import { userInfo, hostname } from "node:os"
 import { parseCidr } from "../../domain/cidr.js"
 import type { Cidr } from "../../domain/cidr.js"
@@ -12,6 +11,7 @@ import { EventStore } from "../../domain/EventStore.js"
 import type { EventStoreShape } from "../../domain/EventStore.js"
 import { AllowlistEntryAdded, AllowlistEntryRemoved, decodeRecorded, envelope } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface AllowlistEntry {
   readonly cidr: string
@@ -56,7 +56,7 @@ export const changeAllowlist = (store: EventStoreShape, change: "add" | "remove"
     const present = entries.has(cidr.text)
     if (change === "add" ? present : !present) return { cidr: cidr.text, changed: false }
     const event = change === "add" ? new AllowlistEntryAdded({ cidr: cidr.text, reason, by }) : new AllowlistEntryRemoved({ cidr: cidr.text, reason, by })
-    yield* store.append(StreamName.allowlist, [envelope(event, { eventId: randomUUID(), at: new Date() })], revision < 0 ? "no_stream" : revision)
+    yield* store.append(StreamName.allowlist, [envelope(event, { eventId: newEventId(), at: new Date() })], revision < 0 ? "no_stream" : revision)
     return { cidr: cidr.text, changed: true }
   }).pipe(Effect.retry({ times: 3, while: (e) => e._tag === "ConcurrencyError" }))
 

@@ -14,6 +14,7 @@ import { formatIp, parseIp } from "../../domain/ip.js"
 import { StreamName } from "../../domain/streams.js"
 import { operator, readAllowlist } from "./Allowlist.js"
 import { makeAttackerCache } from "./attackers.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export class BanCommandError extends Data.TaggedError("BanCommandError")<{ readonly message: string }> {}
 
@@ -29,7 +30,7 @@ export const liftBan = (store: EventStoreShape, input: string, reason: string, b
     const { state, revision } = yield* makeAttackerCache(store).load(stream)
     if (state.active === null) return yield* new BanCommandError({ message: `${formatIp(ip)} has no active ban` })
     const lifted = new BanLifted({ banId: state.active.banId, prefix: state.active.prefix, reason, by })
-    yield* store.append(stream, [envelope(lifted, { eventId: randomUUID(), at: new Date() })], revision)
+    yield* store.append(stream, [envelope(lifted, { eventId: newEventId(), at: new Date() })], revision)
     return lifted
   }).pipe(Effect.retry({ times: 3, while: (e) => e._tag === "ConcurrencyError" }))
 
@@ -79,6 +80,6 @@ export const addBan = (
       checks: rails.map((r) => (r.hit === undefined ? { check: r.check, passed: true } : { check: r.check, passed: false, detail: `${r.hit}; overridden with --force` })),
       by: options.by ?? operator()
     })
-    yield* store.append(stream, [envelope(issued, { eventId: randomUUID(), at: now })], revision < 0 ? "no_stream" : revision)
+    yield* store.append(stream, [envelope(issued, { eventId: newEventId(), at: now })], revision < 0 ? "no_stream" : revision)
     return issued
   }).pipe(Effect.retry({ times: 3, while: (e) => e._tag === "ConcurrencyError" }))

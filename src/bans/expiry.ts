@@ -4,11 +4,11 @@
  * tests drive it with TestClock.
  */
 import { Clock, Effect, Option, Schedule, Stream } from "effect"
-import { randomUUID } from "node:crypto"
 import { EventStore } from "../../domain/EventStore.js"
 import { BanExpired, envelope } from "../../domain/events/index.js"
 import { BlackholeTable } from "./BlackholeTable.js"
 import type { ActiveBan } from "./BlackholeTable.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export const runExpiry = Effect.gen(function* () {
   const store = yield* EventStore
@@ -33,7 +33,7 @@ export const runExpiry = Effect.gen(function* () {
       (ban) => {
         pending.add(ban.banId)
         const event = new BanExpired({ banId: ban.banId, prefix: ban.prefix, expiredAt: ban.expiresAt })
-        return store.append(ban.stream, [envelope(event, { eventId: randomUUID(), at: new Date(now), causationId: ban.issuedEventId })], "any").pipe(
+        return store.append(ban.stream, [envelope(event, { eventId: newEventId(), at: new Date(now), causationId: ban.issuedEventId })], "any").pipe(
           Effect.zipRight(Effect.logInfo(`ban ${ban.prefix} expired (offense ${ban.offense})`))
         )
       },

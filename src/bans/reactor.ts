@@ -25,6 +25,7 @@ import { ReadModelDb } from "../../projections/ReadModelDb.js"
 import { Allowlist } from "./Allowlist.js"
 import { makeAttackerCache } from "./attackers.js"
 import { BlackholeTable, liveBans } from "./BlackholeTable.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export const contactEvents: EventFilter = { kind: "eventType", prefixes: ["ContactOpened", "ContactVerified"] }
 const checkpointName = "ban-reactor"
@@ -60,7 +61,7 @@ export const makeReactor = (policy: BanPolicy) =>
         const decisions = decide(contact, folded.state, policy)
         if (decisions.length === 0) return
         const events = decisions.map((d) =>
-          envelope(d, { eventId: randomUUID(), at: contact.now, correlationId: trigger.meta.correlationId, causationId: trigger.eventId })
+          envelope(d, { eventId: newEventId(), at: contact.now, correlationId: trigger.meta.correlationId, causationId: trigger.eventId })
         )
         yield* store.append(trigger.stream, events, folded.revision < 0 ? "no_stream" : folded.revision)
         for (const d of decisions) {
@@ -119,7 +120,7 @@ export const liftAllowlisted = Effect.gen(function* () {
           const ip = parseIp(ban.ip)
           if (ip === null || !containsIp(cidr, ip)) continue
           const lifted = new BanLifted({ banId: ban.banId, prefix: ban.prefix, reason: `allowlisted (${cidr.text})`, by: "allowlist" })
-          yield* store.append(ban.stream, [envelope(lifted, { eventId: randomUUID(), at: new Date(), causationId: ban.issuedEventId })], "any")
+          yield* store.append(ban.stream, [envelope(lifted, { eventId: newEventId(), at: new Date(), causationId: ban.issuedEventId })], "any")
           yield* Effect.logInfo(`ban ${ban.prefix} lifted: now allowlisted by ${cidr.text}`)
         }
       })

@@ -4,13 +4,13 @@
  * committed; sessions are recorded in `bgp-<peer>` through the event sink.
  */
 import { Effect, Layer, Subscribable } from "effect"
-import { randomUUID } from "node:crypto"
 import { BgpRecorder, BgpRoutes, layer as speakerLayer, routeTable } from "../../adapters/bgp/index.js"
 import { envelope } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
 import { AppConfig } from "../AppConfig.js"
 import { BlackholeTable, liveBans } from "../bans/BlackholeTable.js"
 import { EventSink } from "../sensor/EventSink.js"
+import { newEventId } from "../../domain/eventId.js"
 
 const BgpRoutesLive = Layer.effect(
   BgpRoutes,
@@ -24,7 +24,7 @@ const BgpRecorderLive = Layer.effect(
   Effect.map(EventSink, (sink) => ({
     record: (event) =>
       Effect.sync(() => {
-        sink.record(StreamName.bgp(event.peer), envelope(event, { eventId: randomUUID(), at: new Date() }))
+        sink.record(StreamName.bgp(event.peer), envelope(event, { eventId: newEventId(), at: new Date() }))
       })
   }))
 )

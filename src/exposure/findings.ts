@@ -1,6 +1,5 @@
 /** `exposure list` and `exposure ack`: open findings across hosts, and their audited acceptance. */
 import { Effect, Either, Schedule, Stream } from "effect"
-import { randomUUID } from "node:crypto"
 import type { EventStoreShape } from "../../domain/EventStore.js"
 import { decodeRecorded, envelope, PortExposureAcknowledged } from "../../domain/events/index.js"
 import { applyFinding, findingKey, isFindingEvent } from "../../domain/exposure/findings.js"
@@ -10,6 +9,7 @@ import { parseRangeSpec } from "../../domain/inventory/state.js"
 import { StreamName } from "../../domain/streams.js"
 import { operator } from "../bans/Allowlist.js"
 import { readHostFindings } from "./import.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export class ExposureInputError extends Error {
   readonly _tag = "ExposureInputError"
@@ -60,7 +60,7 @@ export const acknowledgeFinding = (store: EventStoreShape, hostInput: string, po
     if (finding === undefined) return yield* Effect.fail(new ExposureInputError(`no open finding for ${ip} ${spec.min}/${spec.transport}`))
     if (finding.acknowledged !== null) return { finding, changed: false }
     const event = new PortExposureAcknowledged({ host: ip, port: spec.min, transport: spec.transport, reason, by })
-    yield* store.append(StreamName.host(ip), [envelope(event, { eventId: randomUUID(), at: new Date() })], revision)
+    yield* store.append(StreamName.host(ip), [envelope(event, { eventId: newEventId(), at: new Date() })], revision)
     return { finding, changed: true }
   }).pipe(
     Effect.retry({ while: (e) => e._tag === "ConcurrencyError", schedule: Schedule.intersect(Schedule.exponential("100 millis"), Schedule.recurs(3)) })

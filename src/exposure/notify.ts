@@ -6,7 +6,6 @@
  * retries (or the process) is re-sent as it was by `resendPending`.
  */
 import { Clock, Duration, Effect, Either, Stream } from "effect"
-import { randomUUID } from "node:crypto"
 import { sendMail } from "../../adapters/mailer/smtp.js"
 import type { SmtpOptions } from "../../adapters/mailer/smtp.js"
 import type { EventStoreShape } from "../../domain/EventStore.js"
@@ -17,6 +16,7 @@ import { currentConfig } from "../AppConfig.js"
 import { readInventory } from "../inventory/commands.js"
 import type { ScanSummary } from "./import.js"
 import { renderReport } from "./report.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface NotifySettings {
   readonly smtp: SmtpOptions
@@ -34,7 +34,7 @@ export type NotifyOutcome =
   | { readonly _tag: "Failed"; readonly error: string; readonly attempts: number }
 
 export const record = (store: EventStoreShape, scanId: string, event: DomainEvent) =>
-  store.append(StreamName.scan(scanId), [envelope(event, { eventId: randomUUID(), at: new Date(), correlationId: scanId })], "any")
+  store.append(StreamName.scan(scanId), [envelope(event, { eventId: newEventId(), at: new Date(), correlationId: scanId })], "any")
 
 /** One attempt: the mail, then ExposureReportSent on success. */
 export const deliver = (store: EventStoreShape, scanId: string, report: ExposureReportContent, settings: NotifySettings) =>

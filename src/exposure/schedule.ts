@@ -24,6 +24,7 @@ import { envelope, ScanRunFailed } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
 import { importScan } from "./import.js"
 import type { ScanSummary } from "./import.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface ScanRequest {
   /** the schedule's name; null for an ad-hoc `scan run --targets …` */
@@ -125,7 +126,7 @@ export const runScan = (store: EventStoreShape, request: ScanRequest, settings: 
             startedAt: new Date(startedAt)
           })
           const now = yield* Clock.currentTimeMillis
-          yield* store.append(StreamName.scan(runId), [envelope(event, { eventId: randomUUID(), at: new Date(now), correlationId: runId })], "no_stream")
+          yield* store.append(StreamName.scan(runId), [envelope(event, { eventId: newEventId(), at: new Date(now), correlationId: runId })], "no_stream")
           return yield* Effect.fail(new ScanRunError({ message: `${label} failed: ${failure.message}${kept === null ? "" : ` (partial report kept: ${kept})`}`, failed: event }))
         })
 

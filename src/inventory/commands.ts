@@ -4,7 +4,6 @@
  * fresh state, 3 times with backoff from 100 ms.
  */
 import { Effect, Either, Schedule, Stream } from "effect"
-import { randomUUID } from "node:crypto"
 import type { EventStoreShape } from "../../domain/EventStore.js"
 import { decodeRecorded, envelope } from "../../domain/events/index.js"
 import { decideAll } from "../../domain/inventory/decider.js"
@@ -12,6 +11,7 @@ import type { InventoryCommand } from "../../domain/inventory/decider.js"
 import { foldInventory } from "../../domain/inventory/state.js"
 import type { InventoryEvent, InventoryState } from "../../domain/inventory/state.js"
 import { StreamName } from "../../domain/streams.js"
+import { newEventId } from "../../domain/eventId.js"
 
 const inventoryTags = new Set(["HostTypeDefined", "HostRegistered", "HostDisabled", "PortRangeDeclared", "PortRangeAssigned", "PortRangeUnassigned"])
 
@@ -22,13 +22,17 @@ export const readInventory = (store: EventStoreShape) =>
   Effect.gen(function* () {
     const events: Array<InventoryEvent> = []
     let revision = -1
+    // a chunk at a time: an inventory adopted from a /16 scan is 65k events
     yield* store.readStream(StreamName.inventory).pipe(
-      Stream.runForEach((recorded) =>
-        Effect.gen(function* () {
-          revision = recorded.revision
-          const decoded = decodeRecorded(recorded)
-          if (Either.isLeft(decoded)) return yield* decoded.left
-          if (isInventoryEvent(decoded.right.event)) events.push(decoded.right.event)
+      Stream.runForEachChunk((chunk) =>
+        Effect.suspend(() => {
+          for (const recorded of chunk) {
+            revision = recorded.revision
+            const decoded = decodeRecorded(recorded)
+            if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+            if (isInventoryEvent(decoded.right.event)) events.push(decoded.right.event)
+          }
+          return Effect.void
         })
       )
     )
@@ -52,7 +56,7 @@ export const changeInventory = (
     const at = new Date()
     yield* store.append(
       StreamName.inventory,
-      decision.events.map((e) => envelope(e, { eventId: randomUUID(), at, correlationId: meta.correlationId })),
+      decision.events.map((e) => envelope(e, { eventId: newEventId(), at, correlationId: meta.correlationId })),
       revision < 0 ? "no_stream" : revision
     )
     return decision.events

@@ -9,13 +9,13 @@
  * events are dropped, counted, and summarised as SensorEventsDropped — never silently.
  */
 import { Chunk, Context, Effect, Layer, Metric, Queue, Schedule } from "effect"
-import { randomUUID } from "node:crypto"
 import { EventStore } from "../../domain/EventStore.js"
 import type { AppendPart } from "../../domain/EventStore.js"
 import { envelope, SensorEventsDropped } from "../../domain/events/index.js"
 import type { NewEvent } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
 import { yieldToEventLoop } from "../../adapters/yieldToEventLoop.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface EventSinkShape {
   /** never blocks; false when the event had to be dropped (counted and summarised) */
@@ -110,7 +110,7 @@ export const make = (options: EventSinkOptions) =>
       dropped = 0
       droppedSince = null
       return store
-        .append(StreamName.sensor(options.sensorId), [envelope(summary, { eventId: randomUUID(), at: summary.until })], "any")
+        .append(StreamName.sensor(options.sensorId), [envelope(summary, { eventId: newEventId(), at: summary.until })], "any")
         .pipe(Effect.catchAll((e) => Effect.logError(`cannot record dropped-events summary: ${e.message}`)))
     })
 

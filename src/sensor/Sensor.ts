@@ -5,7 +5,6 @@
  * ListenerFailed and retries with capped backoff; its siblings keep running.
  */
 import { Context, Effect, FiberMap, Layer, Ref, Runtime, Schedule } from "effect"
-import { randomUUID } from "node:crypto"
 import { pluginNamed } from "../../adapters/sensor/plugins/index.js"
 import { envelope, ListenerFailed, SensorLimitHit, SensorStarted, SensorStopped } from "../../domain/events/index.js"
 import type { DomainEvent } from "../../domain/events/index.js"
@@ -20,6 +19,7 @@ import type { ListenerDeps, ListenerSpec } from "./spec.js"
 import { tcpListener } from "./tcp.js"
 import { secureContextFor } from "./tls.js"
 import { udpListener } from "./udp.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface ListenerState {
   readonly spec: ListenerSpec
@@ -45,7 +45,7 @@ export const make = Effect.gen(function* () {
   const sink = yield* EventSink
   const sensorId = config.sensor.id
   const stream = StreamName.sensor(sensorId)
-  const record = (event: DomainEvent) => sink.record(stream, envelope(event, { eventId: randomUUID(), at: new Date() }))
+  const record = (event: DomainEvent) => sink.record(stream, envelope(event, { eventId: newEventId(), at: new Date() }))
   const l = config.sensor.limits
   const limits = new Limits({
     maxSessions: l.maxSessions,

@@ -4,7 +4,6 @@
  * ContactVerified, ContactClosed. Every follow-up event names the ContactOpened as its
  * cause and the session as its correlation, which `why <ip>` walks.
  */
-import { randomUUID } from "node:crypto"
 import { summarize } from "../../adapters/sensor/payload.js"
 import type { Credential, Facts, Proof, SessionContext, SocketRecorder } from "../../adapters/sensor/Plugin.js"
 import {
@@ -19,6 +18,7 @@ import {
 import type { DomainEvent } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
 import type { EventSinkShape } from "./EventSink.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface RecordingLimits {
   /** bytes of hex/text kept per payload event */
@@ -42,14 +42,14 @@ export const startSession = (
 ): SessionRecorder => {
   const stream = StreamName.attacker(ctx.remote.ip)
   const started = Date.now()
-  const openedId = randomUUID()
+  const openedId = newEventId()
   let bytesIn = 0
   let bytesOut = 0
   let kept = 0
   let closed = false
   let verified = false
 
-  const emit = (event: DomainEvent, eventId: string = randomUUID()) =>
+  const emit = (event: DomainEvent, eventId: string = newEventId()) =>
     sink.record(stream, envelope(event, { eventId, at: new Date(), correlationId: ctx.sessionId, causationId: eventId === openedId ? null : openedId }))
 
   // The events are built from values the listener already checked (canonical IPs, ports
