@@ -228,7 +228,7 @@ export const readNmap = async function* (chunks: AsyncIterable<string>, limits: 
   const drain = function* (final: boolean): Generator<NmapItem> {
     while (!isDone() && (yield* step(final))) {
       // discard consumed text so memory stays bounded
-      if (pos > 1024 * 1024) {
+      if (pos > 64 * 1024) {
         where(pos)
         bufLine = cursorLine
         cursor = 0

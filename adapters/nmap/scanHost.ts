@@ -31,16 +31,42 @@ const childKeys: Record<string, ReadonlyArray<string>> = {
 
 const maxDepth = 60 // below the full parser's maxNestedTags, so deep input takes the full path and its error
 
-/** The `host` node as fast-xml-parser would build it (only the parts toNmapHost reads), or null: use the full parser. */
+/** The elements toNmapHost reads, by depth (0 = host) and parent: only these get strings and objects. */
+const kept = (depth: number, parent: string | undefined, name: string): boolean =>
+  depth === 0 ||
+  (depth === 1 && (name === "address" || name === "status" || name === "hostnames" || name === "ports")) ||
+  (depth === 2 && ((parent === "hostnames" && name === "hostname") || (parent === "ports" && name === "port"))) ||
+  (depth === 3 && parent === "port" && (name === "state" || name === "service"))
+
+/** s[a, a + length) === s[b, b + length) */
+const sameRange = (s: string, a: number, b: number, length: number): boolean => {
+  for (let k = 0; k < length; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false
+  return true
+}
+
+/**
+ * The `host` node as fast-xml-parser would build it (only the parts toNmapHost reads), or null: use the full parser.
+ *
+ * Every element is checked the same way, but names and attribute values become strings
+ * only for the elements toNmapHost reads (depth ≤ 3): a `-sV -sC` host is mostly NSE
+ * script tables, and making strings and objects for their ≈ 100 tags per host was most
+ * of the scan's time and garbage. Open elements are kept as offsets into `s`.
+ */
 export const scanHostElement = (s: string): Record<string, unknown> | null => {
   const n = s.length
-  const stack: Array<string> = []
+  // the open elements: where each name starts in s, its length, and the name itself down to depth 3
+  const openAt: Array<number> = []
+  const openLength: Array<number> = []
+  const openName: Array<string | undefined> = []
   const host: Record<string, unknown> = {}
   const addresses: Array<Attrs> = []
   const hostnames: Array<Attrs> = []
   const ports: Array<Record<string, unknown>> = []
   let port: Record<string, unknown> | null = null
   const seen = new Set<string>() // singletons: a repeat becomes an array in fast-xml-parser
+  // attribute names of the current element, as offsets, for the repeated-attribute check
+  const attrAt: Array<number> = []
+  const attrLength: Array<number> = []
   // the next '&' at or after a position, found once: searching from every text run and
   // attribute value would rescan the rest of the element each time
   let amp = s.indexOf("&")
@@ -54,12 +80,18 @@ export const scanHostElement = (s: string): Record<string, unknown> | null => {
     }
     return true
   }
+  // the next '<' at or after a position, likewise: attribute values may not contain one
+  let nextLt = s.indexOf("<")
+  const ltBefore = (from: number, to: number): boolean => {
+    if (nextLt >= 0 && nextLt < from) nextLt = s.indexOf("<", from)
+    return nextLt >= 0 && nextLt < to
+  }
   let i = 0
   for (;;) {
     const lt = s.indexOf("<", i)
     if (lt < 0) return null // unclosed (the caller sliced up to the first </host>)
     if (lt > i) {
-      if (stack.length === 0) return null // text outside the root
+      if (openAt.length === 0) return null // text outside the root
       if (!referencesOk(i, lt)) return null
     }
     let j = lt + 1
@@ -69,20 +101,29 @@ export const scanHostElement = (s: string): Record<string, unknown> | null => {
       j++
       const start = j
       while (j < n && isNameChar(s.charCodeAt(j))) j++
-      const name = s.slice(start, j)
+      const length = j - start
       while (j < n && isSpace(s.charCodeAt(j))) j++
-      if (s.charCodeAt(j) !== 62 || stack.pop() !== name) return null
-      if (name === "port" && stack.length === 2) port = null
+      const top = openAt.length - 1
+      if (s.charCodeAt(j) !== 62 || top < 0 || openLength[top] !== length || !sameRange(s, openAt[top]!, start, length)) return null
+      const name = openName[top]
+      openAt.pop()
+      openLength.pop()
+      openName.pop()
+      if (top === 2 && name === "port") port = null
       i = j + 1
-      if (stack.length === 0) break
+      if (openAt.length === 0) break
       continue
     }
     if (!isNameStart(first)) return null // comments, CDATA, PIs, DOCTYPE, garbage
-    const start = j
+    const nameAt = j
     while (j < n && isNameChar(s.charCodeAt(j))) j++
-    const name = s.slice(start, j)
-    if (stack.length === 0 && name !== "host") return null
-    const attrs: Attrs = {}
+    const nameLength = j - nameAt
+    const depth = openAt.length // 0 = host itself
+    const name = depth <= 3 ? s.slice(nameAt, j) : undefined
+    if (depth === 0 && name !== "host") return null
+    const parent = depth === 0 ? undefined : openName[depth - 1]
+    const keep = name !== undefined && kept(depth, parent, name)
+    const attrs: Attrs | null = keep ? {} : null
     let count = 0
     let selfClosing = false
     for (;;) {
@@ -99,50 +140,58 @@ export const scanHostElement = (s: string): Record<string, unknown> | null => {
       const a = s.charCodeAt(j)
       if (a === 62 || a === 47) continue
       if (!isNameStart(a)) return null
-      const nameStart = j
+      const attrStart = j
       while (j < n && isNameChar(s.charCodeAt(j))) j++
-      const attr = s.slice(nameStart, j)
+      const attrEnd = j
       const quote = s.charCodeAt(j + 1)
       if (s.charCodeAt(j) !== 61 || (quote !== 34 && quote !== 39)) return null
       const close = s.indexOf(quote === 34 ? '"' : "'", j + 2)
       if (close < 0) return null
-      const value = s.slice(j + 2, close)
-      if (value.includes("<") || !referencesOk(j + 2, close)) return null
-      if (Object.hasOwn(attrs, attr) || attr === "__proto__") return null
-      attrs[attr] = value.trim()
+      if (ltBefore(j + 2, close) || !referencesOk(j + 2, close)) return null
+      const length = attrEnd - attrStart
+      for (let k = 0; k < count; k++) if (attrLength[k] === length && sameRange(s, attrAt[k]!, attrStart, length)) return null
+      attrAt[count] = attrStart
+      attrLength[count] = length
+      if (attrs !== null) {
+        const attr = s.slice(attrStart, attrEnd)
+        if (attr === "__proto__") return null
+        // trimmed as the full parser does; nmap never pads, so most values need no second string
+        const from = j + 2
+        attrs[attr] = close > from && (isSpace(s.charCodeAt(from)) || isSpace(s.charCodeAt(close - 1))) ? s.slice(from, close).trim() : s.slice(from, close)
+      }
       count++
       j = close + 1
     }
     if (j >= n) return null
     i = j + 1
-    const depth = stack.length // 0 = host itself
-    const parent = stack[depth - 1]
-    const keys = childKeys[name]
-    if (keys !== undefined && keys.some((k) => Object.hasOwn(attrs, k))) return null
-    if (depth === 0) {
-      // the host's own attributes are not read
-    } else if (depth === 1) {
-      if (name === "address") addresses.push(attrs)
-      else if (name === "status" || name === "hostnames" || name === "ports") {
-        if (seen.has(name)) return null
-        seen.add(name)
-        if (name === "status") {
-          if (count === 0) return null
-          host["status"] = attrs
+    if (attrs !== null) {
+      const keys = childKeys[name!]
+      if (keys !== undefined && keys.some((k) => Object.hasOwn(attrs, k))) return null
+      if (depth === 1) {
+        if (name === "address") addresses.push(attrs)
+        else {
+          if (seen.has(name!)) return null
+          seen.add(name!)
+          if (name === "status") {
+            if (count === 0) return null
+            host["status"] = attrs
+          }
         }
+      } else if (depth === 2 && name === "hostname") hostnames.push(attrs)
+      else if (depth === 2) {
+        if (count === 0) return null
+        port = attrs
+        ports.push(port)
+      } else if (depth === 3 && port !== null) {
+        if (Object.hasOwn(port, name!) || count === 0) return null
+        port[name!] = attrs
       }
-    } else if (depth === 2 && parent === "hostnames" && name === "hostname") hostnames.push(attrs)
-    else if (depth === 2 && parent === "ports" && name === "port") {
-      if (count === 0) return null
-      port = attrs
-      ports.push(port)
-    } else if (depth === 3 && parent === "port" && port !== null && (name === "state" || name === "service")) {
-      if (Object.hasOwn(port, name) || count === 0) return null
-      port[name] = attrs
     }
     if (!selfClosing) {
-      if (stack.length >= maxDepth) return null
-      stack.push(name)
+      if (openAt.length >= maxDepth) return null
+      openAt.push(nameAt)
+      openLength.push(nameLength)
+      openName.push(name)
     }
   }
   if (i !== n) return null

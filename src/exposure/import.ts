@@ -7,7 +7,8 @@
 import { Effect, Either, Option, Schedule, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { parseServices } from "../../adapters/nmap/host.js"
-import { NmapReadError, openReport, readNmap } from "../../adapters/nmap/reader.js"
+import { readNmapBatches } from "../../adapters/nmap/parallel.js"
+import { NmapReadError } from "../../adapters/nmap/reader.js"
 import type { NmapItem, NmapRun } from "../../adapters/nmap/reader.js"
 import type { NmapHost } from "../../adapters/nmap/host.js"
 import type { AppendPart, ConcurrencyError, EventStoreError, EventStoreShape } from "../../domain/EventStore.js"
@@ -20,6 +21,7 @@ import type { OpenFinding } from "../../domain/exposure/findings.js"
 import { StreamName } from "../../domain/streams.js"
 import { readInventory } from "../inventory/commands.js"
 import { loadOpenFindings } from "./findings.js"
+import { newEventId } from "../../domain/eventId.js"
 
 export interface ImportOptions extends DetectOptions {
   readonly source: "file" | "schedule" | "watch"
@@ -91,9 +93,11 @@ const hostEvents = (
 ) => {
   const result = detect({ scanId, ip: host.ip, status: host.status, ports: host.ports }, coverage, findings, allowed, options)
   const at = new Date()
-  const scanned = new HostScanned({ scanId, ip: host.ip, status: host.status, addresses: host.addresses, hostnames: host.hostnames, ports: host.ports, covered: [] })
+  const now = at.getTime()
+  // not validated again: toNmapHost already gave a canonical IP, ports 0–65535 and tcp/udp only
+  const scanned = new HostScanned({ scanId, ip: host.ip, status: host.status, addresses: host.addresses, hostnames: host.hostnames, ports: host.ports, covered: [] }, true)
   const events: Array<DomainEvent> = [scanned, ...result.detected, ...result.resolved]
-  return { result, events: events.map((e) => envelope(e, { eventId: randomUUID(), at, correlationId })) }
+  return { result, events: events.map((e) => envelope(e, { eventId: newEventId(now), at, correlationId })) }
 }
 
 type HostResult = ReturnType<typeof hostEvents>["result"]
@@ -165,24 +169,6 @@ const recordHosts = (
     return results as ReadonlyArray<HostResult>
   })
 
-/** Groups items; on a fault, the items read before it are delivered first, then the fault. */
-const inBatches = async function* <A>(items: AsyncIterable<A>, size: number): AsyncGenerator<ReadonlyArray<A>> {
-  let batch: Array<A> = []
-  try {
-    for await (const item of items) {
-      batch.push(item)
-      if (batch.length >= size) {
-        yield batch
-        batch = []
-      }
-    }
-  } catch (e) {
-    if (batch.length > 0) yield batch
-    throw e
-  }
-  if (batch.length > 0) yield batch
-}
-
 export const importScan = (store: EventStoreShape, file: string, options: ImportOptions) =>
   Effect.gen(function* () {
     const t0 = Date.now()
@@ -205,13 +191,14 @@ export const importScan = (store: EventStoreShape, file: string, options: Import
       const covered = coveredOf(infos)
       coverage = coverageOf(covered)
       const event = new ScanStarted({ scanId, source: options.source, file, args: run?.args ?? null, startedAt: new Date(t0), covered })
-      return store.append(StreamName.scan(scanId), [envelope(event, { eventId: randomUUID(), at: new Date(), correlationId: scanId })], "no_stream").pipe(Effect.asVoid)
+      return store.append(StreamName.scan(scanId), [envelope(event, { eventId: newEventId(), at: new Date(), correlationId: scanId })], "no_stream").pipe(Effect.asVoid)
     })
     // Hosts are recorded a batch at a time (`recordHosts`: one head query, one appendMany).
-    // The report is read in batches of items: a Stream element per host with a concurrent
-    // mapEffect cost ≈ 0.25 ms of stream machinery per host (bench/RESULTS.md). Each batch is finished
-    // before the next is read; a read fault becomes the stream's last element, after the
-    // hosts read before it, so those are all recorded and nothing in flight is interrupted.
+    // The report is read and parsed on a worker thread, a few batches ahead (parallel.ts);
+    // a Stream element per host with a concurrent mapEffect cost ≈ 0.25 ms of stream
+    // machinery per host (bench/RESULTS.md). Each batch is finished before the next is
+    // taken; a read fault becomes the stream's last element, after the hosts read before
+    // it, so those are all recorded and nothing in flight is interrupted.
     const recordBatch = (items: ReadonlyArray<NmapItem>) =>
       Effect.gen(function* () {
         const hosts: Array<NmapHost> = []
@@ -235,7 +222,7 @@ export const importScan = (store: EventStoreShape, file: string, options: Import
           if (options.onProgress !== undefined && acc.hosts % every === 0) yield* options.onProgress(acc.hosts)
         }
       })
-    const read = Stream.fromAsyncIterable(inBatches(readNmap(openReport(file)), 256), (e) =>
+    const read = Stream.fromAsyncIterable(readNmapBatches(file), (e) =>
       e instanceof NmapReadError ? e : new NmapReadError("Read", e instanceof Error ? e.message : String(e), 0, 0)
     ).pipe(
       Stream.either,
@@ -251,7 +238,7 @@ export const importScan = (store: EventStoreShape, file: string, options: Import
     yield* start
     if (options.onProgress !== undefined) yield* options.onProgress(acc.hosts)
     const completed = new ScanCompleted({ scanId, ...acc, durationMs: Date.now() - t0, failure })
-    yield* store.append(StreamName.scan(scanId), [envelope(completed, { eventId: randomUUID(), at: new Date(), correlationId: scanId })], "any")
+    yield* store.append(StreamName.scan(scanId), [envelope(completed, { eventId: newEventId(), at: new Date(), correlationId: scanId })], "any")
     const summary: ScanSummary = { scanId, file, ...acc, detected, resolved, failure }
     return summary
   })

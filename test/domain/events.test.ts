@@ -11,8 +11,10 @@ import {
   PayloadSent,
   plainEncodedTypes,
   schemaEncoder,
+  decodeMetadataOf,
   decodeRecorded,
   envelope,
+  EventMetadata,
   eventTypes,
   HostScanned,
   Position,
@@ -102,7 +104,7 @@ describe("event catalog", () => {
     expect(Either.isLeft(notObject) && notObject.left.message).toContain("not a JSON object")
   })
 
-  it("encodes the sensor's contact events on the fast path exactly as their Schema encoder does", () => {
+  it("encodes the sensor's contact events and HostScanned on the fast path exactly as their Schema encoder does", () => {
     const session = { sessionId: "s1", sensor: "sensor-1", service: "sip" }
     const payload = { ...session, length: 4, md5: "d41d8cd98f00b204e9800998ecf8427e", hex: "41424344", text: "ABCD", truncated: false, facts: { method: "REGISTER", nested: { a: [1, 2] } } }
     const samples: ReadonlyArray<DomainEvent> = [
@@ -112,14 +114,57 @@ describe("event catalog", () => {
       new CredentialsTried({ ...session, username: "admin", password: null, method: "sip-digest" }),
       new CredentialsTried({ ...session, username: "root", password: "1234", method: "password", detail: { realm: "asterisk" } }),
       new ContactVerified({ ...session, transport: "udp", proof: "sip-nonce-echo" }),
-      new ContactClosed({ ...session, durationMs: 12, bytesIn: 4, bytesOut: 300, reason: "idle" })
+      new ContactClosed({ ...session, durationMs: 12, bytesIn: 4, bytesOut: 300, reason: "idle" }),
+      new HostScanned({
+        scanId: "scan-1",
+        ip: "192.0.2.5",
+        status: "up",
+        addresses: [{ addr: "192.0.2.5", type: "ipv4" }, { addr: "00:11:22:33:44:55", type: "mac" }],
+        hostnames: ["mail.example.net"],
+        ports: [
+          { port: 25, transport: "tcp", state: "open", reason: "syn-ack", service: { name: "smtp", product: "Postfix smtpd", version: null } },
+          { port: 53, transport: "udp", state: "open|filtered", reason: null, service: null }
+        ],
+        covered: [{ transport: "tcp", min: 1, max: 1000 }]
+      })
     ]
     expect(new Set(samples.map((e) => e._tag))).toEqual(plainEncodedTypes)
+    const encodeMetadata = Schema.encodeSync(EventMetadata)
     for (const event of samples) {
       const fast = envelope(event, { eventId: "e1", at: new Date(0) })
+      expect(fast.metadata).toEqual(encodeMetadata({ at: new Date(0), schemaVersion: 1, correlationId: "e1", causationId: null }))
+      const caused = envelope(event, { eventId: "e2", at: new Date(1764496800123), correlationId: "c", causationId: "e1" })
+      expect(caused.metadata).toEqual(encodeMetadata({ at: new Date(1764496800123), schemaVersion: 1, correlationId: "c", causationId: "e1" }))
       const { _tag, ...viaSchema } = Schema.encodeSync(schemaEncoder(event._tag))(event) as { _tag: string }
       expect(fast.type).toBe(_tag)
       expect(fast.data).toEqual(viaSchema)
+    }
+  })
+  it("checks metadata on its fast path exactly as the Schema decoder does", () => {
+    const good = { at: "2026-11-30T10:00:00.123Z", schemaVersion: 1, correlationId: "c", causationId: null }
+    const samples: ReadonlyArray<unknown> = [
+      good,
+      { ...good, causationId: "cause" },
+      { ...good, extra: "ignored" },
+      { ...good, at: "2026-11-30" },
+      { ...good, at: "yesterday" },
+      { ...good, at: 1764496800000 },
+      { ...good, schemaVersion: 1.5 },
+      { ...good, schemaVersion: "1" },
+      { ...good, correlationId: null },
+      { ...good, causationId: 7 },
+      { at: good.at, schemaVersion: 1, correlationId: "c" },
+      null,
+      "metadata",
+      []
+    ]
+    const viaSchema = Schema.decodeUnknownEither(EventMetadata)
+    for (const metadata of samples) {
+      const fast = decodeMetadataOf({ ...record(opened), metadata })
+      const slow = viaSchema(metadata)
+      expect(Either.isRight(fast), JSON.stringify(metadata)).toBe(Either.isRight(slow))
+      if (Either.isRight(fast) && Either.isRight(slow)) expect(fast.right).toEqual(slow.right)
+      if (Either.isLeft(fast)) expect(fast.left.message).toContain("(metadata)")
     }
   })
 })

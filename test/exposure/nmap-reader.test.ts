@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parseServices } from "../../adapters/nmap/host.js"
+import { readNmapBatches } from "../../adapters/nmap/parallel.js"
 import { NmapReadError, openReport, readNmap } from "../../adapters/nmap/reader.js"
 import type { NmapItem } from "../../adapters/nmap/reader.js"
 
@@ -120,5 +121,51 @@ describe("nmap XML reader", () => {
     expect(parseServices("1,3-4,5,7,9-10")).toEqual([[1, 1], [3, 5], [7, 7], [9, 10]])
     expect(parseServices("1-65535")).toEqual([[1, 65535]])
     expect(parseServices("1,x")).toBeNull()
+  })
+})
+
+describe("nmap XML reader on a worker thread (what scan import uses)", () => {
+  const readParallel = async (file: string, batchSize?: number) => {
+    const items: Array<NmapItem> = []
+    const batches: Array<number> = []
+    try {
+      for await (const batch of readNmapBatches(file, batchSize === undefined ? {} : { batchSize, readAhead: 1 })) {
+        batches.push(batch.length)
+        items.push(...batch)
+      }
+      return { items, batches, error: null }
+    } catch (e) {
+      if (!(e instanceof NmapReadError)) throw e
+      return { items, batches, error: e }
+    }
+  }
+
+  it.each(["seed-example.xml", "three-hosts.xml", "three-hosts.xml.gz", "truncated.xml", "malformed.xml", "hostile-entities.xml", "hostile-huge-attribute.xml"])(
+    "%s: the same items and the same fault (reason, line, offset) as the in-process reader",
+    async (name) => {
+      const inProcess = await readAll(fixture(name))
+      const parallel = await readParallel(fixture(name), 1)
+      expect(parallel.items).toEqual(inProcess.items)
+      expect(parallel.error?.message ?? null).toBe(inProcess.error?.message ?? null)
+      expect(parallel.error && { reason: parallel.error.reason, line: parallel.error.line, offset: parallel.error.offset }).toEqual(
+        inProcess.error && { reason: inProcess.error.reason, line: inProcess.error.line, offset: inProcess.error.offset }
+      )
+      if (parallel.items.length > 0) expect(parallel.batches.every((n) => n === 1)).toBe(true)
+    }
+  )
+
+  it("a missing file fails as NmapReadError (Open), not as a dead thread", async () => {
+    const { items, error } = await readParallel(fixture("no-such-report.xml"))
+    expect(items).toEqual([])
+    expect(error?.reason).toBe("Open")
+  })
+
+  it("a consumer that stops early stops the worker (no thread left running)", async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
+    for await (const batch of readNmapBatches(fixture("three-hosts.xml"), { batchSize: 1, readAhead: 1 })) {
+      expect(batch).toHaveLength(1)
+      break
+    }
+    expect(process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length).toBe(before)
   })
 })
