@@ -29,8 +29,17 @@ const fromSources = import.meta.url.endsWith(".ts")
 const workerEntry = new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url)
 const workerUrl = fromSources ? new URL("../tsx-worker.mjs", import.meta.url) : workerEntry
 
-/** The report's items in batches, parsed on a worker thread. Throws NmapReadError after the good items. */
-export const readNmapBatches = async function* (file: string, options: ParallelOptions = {}): AsyncGenerator<ReadonlyArray<NmapItem>> {
+export interface NmapBatchReader extends AsyncIterableIterator<ReadonlyArray<NmapItem>> {
+  /** Stops the worker (idempotent); also done when the iteration ends, fails or is left early. */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * The report's items in batches, parsed on a worker thread that starts now — so the
+ * caller can load what it needs (the inventory) while the first batches are parsed.
+ * Throws NmapReadError after the good items. Call `close` if you may not iterate to the end.
+ */
+export const readNmapBatches = (file: string, options: ParallelOptions = {}): NmapBatchReader => {
   const limits = options.limits ?? defaultLimits
   const worker = new Worker(workerUrl, {
     workerData: { entry: workerEntry.href, file, limits, batchSize: options.batchSize ?? 256, credits: options.readAhead ?? 4 },
@@ -49,25 +58,41 @@ export const readNmapBatches = async function* (file: string, options: ParallelO
   worker.on("message", (message: ToMain) => receive(message))
   worker.on("error", (e) => receive({ kind: "failed", message: e.message }))
   worker.on("exit", (code) => receive({ kind: "failed", message: `the report reader's thread exited (code ${code}) before the end of the report` }))
-  try {
-    for (;;) {
-      while (inbox.length === 0) await new Promise<void>((resolve) => (notify = resolve))
-      const message = inbox.shift()!
-      switch (message.kind) {
-        case "items":
-          worker.postMessage("more") // the worker reads the next batch while this one is recorded
-          yield message.items
-          break
-        case "end":
-          return
-        case "error":
-          throw new NmapReadError(message.reason, message.detail, message.line, message.offset)
-        case "failed":
-          throw new NmapReadError("Read", `cannot read the report: ${message.message}`, 0, 0)
-      }
-    }
-  } finally {
-    worker.removeAllListeners()
-    await worker.terminate()
+  let closing: Promise<void> | null = null
+  const close = () => {
+    closing ??= (async () => {
+      worker.removeAllListeners()
+      await worker.terminate()
+    })()
+    return closing
   }
+  const batches = async function* (): AsyncGenerator<ReadonlyArray<NmapItem>> {
+    try {
+      for (;;) {
+        while (inbox.length === 0) await new Promise<void>((resolve) => (notify = resolve))
+        const message = inbox.shift()!
+        switch (message.kind) {
+          case "items":
+            worker.postMessage("more") // the worker reads the next batch while this one is recorded
+            yield message.items
+            break
+          case "end":
+            return
+          case "error":
+            throw new NmapReadError(message.reason, message.detail, message.line, message.offset)
+          case "failed":
+            throw new NmapReadError("Read", `cannot read the report: ${message.message}`, 0, 0)
+        }
+      }
+    } finally {
+      await close()
+    }
+  }
+  const iterator = batches()
+  return Object.assign(iterator, {
+    close: async () => {
+      await iterator.return(undefined) // runs the finally above if the iteration had started
+      await close()
+    }
+  })
 }

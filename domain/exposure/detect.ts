@@ -100,14 +100,27 @@ export const detect = (
   const hostType = allowed.hostTypeOf(scan.ip)
   const detected: Array<PortExposureDetected> = []
   const resolved: Array<PortExposureResolved> = []
+  // what this scan listed and saw open matters only to the host's open findings; most
+  // hosts have none, and a /16 import is 65,536 of them
+  const tracked = findings.size > 0
   const exposed = new Set<string>()
   const listed = new Set<string>()
   for (const p of scan.ports) {
+    if (!isExposed(p, options)) {
+      if (tracked) listed.add(findingKey(p.port, p.transport))
+      continue
+    }
+    if (hostType !== null && allowed.allows(hostType, p.transport, p.port)) {
+      if (tracked) {
+        const key = findingKey(p.port, p.transport)
+        listed.add(key)
+        exposed.add(key)
+      }
+      continue
+    }
     const key = findingKey(p.port, p.transport)
     listed.add(key)
-    if (!isExposed(p, options)) continue
     exposed.add(key)
-    if (hostType !== null && allowed.allows(hostType, p.transport, p.port)) continue
     if (findings.has(key)) continue // still open: already announced
     detected.push(
       new PortExposureDetected({ host: scan.ip, port: p.port, transport: p.transport, scanId: scan.scanId, service: p.service?.name ?? null, hostType })

@@ -160,6 +160,15 @@ describe("nmap XML reader on a worker thread (what scan import uses)", () => {
     expect(error?.reason).toBe("Open")
   })
 
+  it("close() before any iteration stops the worker the call started", async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
+    const reader = readNmapBatches(fixture("three-hosts.xml"))
+    expect(process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length).toBe(before + 1)
+    await reader.close()
+    expect(process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length).toBe(before)
+    expect(await reader.next()).toEqual({ done: true, value: undefined })
+  })
+
   it("a consumer that stops early stops the worker (no thread left running)", async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
     for await (const batch of readNmapBatches(fixture("three-hosts.xml"), { batchSize: 1, readAhead: 1 })) {
