@@ -59,7 +59,8 @@ export const envOverrides = (env: NodeJS.ProcessEnv): { readonly value: Json; re
   const origin = new Map<string, string>()
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith("HONEYHOLE_") || raw === undefined) continue
-    if (name === "HONEYHOLE_CONFIG" || name.startsWith("HONEYHOLE_TEST_")) continue
+    // not configuration: the file to read, bin/honeyhole.js's switch, the test suite's peers
+    if (name === "HONEYHOLE_CONFIG" || name === "HONEYHOLE_FROM_SOURCE" || name.startsWith("HONEYHOLE_TEST_")) continue
     const path = name.slice("HONEYHOLE_".length).split("__").map(camel)
     const doc = parseDocument(raw)
     const parsed = (doc.errors.length > 0 ? raw : doc.toJS()) as Json

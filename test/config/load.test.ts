@@ -103,6 +103,13 @@ describe("configuration", () => {
     expect(Either.getOrThrow(loadConfig({ cwd, env: { HONEYHOLE_CONFIG: file } })).config.sensor.id).toBe("edge-7")
   })
 
+  it("does not read HONEYHOLE_FROM_SOURCE (bin/honeyhole.js's switch) or HONEYHOLE_TEST_* as configuration", () => {
+    const loaded = loadConfig({ cwd: dir(), env: { HONEYHOLE_FROM_SOURCE: "1", HONEYHOLE_TEST_ES_URL: "http://127.0.0.1:9", HONEYHOLE_DATA_DIR: "/tmp/x" } })
+    expect(Either.isRight(loaded)).toBe(true)
+    expect(Either.getOrThrow(loaded).config.dataDir).toBe("/tmp/x")
+    expect(Either.isLeft(loadConfig({ cwd: dir(), env: { HONEYHOLE_FROM_SOURCES: "1" } }))).toBe(true) // a typo still is an error
+  })
+
   it("redacts secrets and URL passwords when printed", () => {
     const cwd = dir()
     const file = write(
