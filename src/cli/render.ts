@@ -53,6 +53,26 @@ export const progressReporter = (label: string, stream: NodeJS.WriteStream = pro
     })
 }
 
+/**
+ * Progress when the total is not known up front (hosts in a report): a redrawn count on
+ * a TTY, otherwise a line every few seconds; `end` prints the last count once.
+ */
+export const countReporter = (label: string, unit: string, stream: NodeJS.WriteStream = process.stderr) => {
+  const started = Date.now()
+  let lastDraw = started // the first line after one interval: a quick import prints only its end
+  const line = (done: number, now: number) => `${label}: ${done} ${unit} (${Math.round(done / Math.max((now - started) / 1000, 0.001))}/s)`
+  return {
+    update: (done: number) =>
+      Effect.sync(() => {
+        const now = Date.now()
+        if (now - lastDraw < (stream.isTTY ? 100 : 5000)) return
+        lastDraw = now
+        stream.write(stream.isTTY ? `\r${line(done, now)}\x1b[K` : `${line(done, now)}\n`)
+      }),
+    end: (done: number) => Effect.sync(() => stream.write(stream.isTTY ? `\r${line(done, Date.now())}\x1b[K\n` : `${line(done, Date.now())}\n`))
+  }
+}
+
 /** a span for humans: "2d3h", "4h12m", "7m30s" */
 export const formatSpan = (ms: number): string => {
   const s = Math.max(0, Math.floor(ms / 1000))

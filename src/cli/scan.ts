@@ -15,6 +15,7 @@ import type { ScanRequest } from "../exposure/schedule.js"
 import { watchScans } from "../exposure/watcher.js"
 import type { NmapProgress } from "../../adapters/nmap/runner.js"
 import { currentConfig } from "../AppConfig.js"
+import { countReporter } from "./render.js"
 
 const isReport = (name: string) => /\.xml(\.gz)?$/i.test(name)
 
@@ -40,12 +41,14 @@ const importCommand = Command.make(
       const store = yield* EventStore
       let failed = 0
       for (const file of reportsIn(path)) {
+        const progress = countReporter(file, "hosts read")
         const summary = yield* importScan(store, file, {
           source: "file",
           udpOpenFiltered,
-          progressEvery: 500,
-          onProgress: (n) => Console.error(`${file}: ${n} hosts read`)
+          progressEvery: 256,
+          onProgress: progress.update
         })
+        yield* progress.end(summary.hosts)
         yield* Console.log(describeScan(summary))
         if (summary.failure !== null) failed++
         if (!noMail) yield* notifyScan(store, summary)
