@@ -17,6 +17,8 @@ import { bogons, findContaining, parseRanges } from "../../domain/cidr.js"
 import { formatIp, parseIp } from "../../domain/ip.js"
 import type { GeoInfo, GeoLookup } from "../../domain/search/geo.js"
 import { fromRecord } from "./records.js"
+import { dottedQuad, searchTree } from "./tree.js"
+import type { SearchTree } from "./tree.js"
 
 export class GeoIpError extends Data.TaggedError("GeoIpError")<{
   readonly reason: "Open" | "Decode"
@@ -28,8 +30,14 @@ export class GeoIpError extends Data.TaggedError("GeoIpError")<{
 export interface GeoLookupOptions {
   /** a MaxMind-layout City mmdb (GeoLite2/GeoIP2 City); null = the bundled DB-IP lite files */
   readonly cityDb: string | null
-  /** addresses remembered (LRU), and as many decoded records; 0 disables both caches */
+  /** addresses remembered (LRU); 0 disables this cache and the record cache */
   readonly cacheSize?: number
+  /**
+   * records remembered as GeoInfo, by their place in the file (default 4 × cacheSize):
+   * far fewer records than addresses (DB-IP: ~21,000 records for 90,000 random public
+   * IPv4 addresses), each a few hundred bytes next to the 60 MiB file
+   */
+  readonly recordCacheSize?: number
   readonly retryOpenAfterMs?: number
   /** clock for the retry window (tests) */
   readonly now?: () => number
@@ -86,11 +94,18 @@ const boundedCache = <K, V>(size: number) => {
 }
 
 /**
- * Opens one mmdb file, refusing databases that cannot answer city-level questions.
- * `recordCache` keeps decoded records by their offset in the file: many addresses share
- * one record (a city), and decoding its strings is most of a lookup's cost.
+ * One mmdb file: `tree` finds an address's record, maxmind's Reader decodes it, and
+ * `infos` keeps the GeoInfo of records already seen by their data pointer, so a record is
+ * neither decoded nor mapped again (its geohash included).
  */
-export const openCityDb = (path: string, recordCache = 0): Reader<Record_> => {
+interface CityFile {
+  readonly reader: Reader<Record_>
+  readonly tree: SearchTree
+  readonly infos: ReturnType<typeof boundedCache<number, GeoInfo | null>>
+}
+
+/** Opens one mmdb file, refusing databases that cannot answer city-level questions. */
+const openCityFile = (path: string, recordCacheSize: number): CityFile => {
   let buffer: Buffer
   try {
     buffer = readFileSync(path)
@@ -98,9 +113,10 @@ export const openCityDb = (path: string, recordCache = 0): Reader<Record_> => {
     const why = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause)
     throw new GeoIpError({ reason: "Open", path, message: `cannot read GeoIP database ${path}: ${why}`, cause })
   }
-  let reader: Reader<Record_>
+  let file: CityFile
   try {
-    reader = new Reader<Record_>(buffer, recordCache > 0 ? { cache: boundedCache<string | number, unknown>(recordCache) } : {})
+    const reader = new Reader<Record_>(buffer)
+    file = { reader, tree: searchTree(buffer, reader.metadata), infos: boundedCache(recordCacheSize) }
   } catch (cause) {
     throw new GeoIpError({
       reason: "Decode",
@@ -109,24 +125,24 @@ export const openCityDb = (path: string, recordCache = 0): Reader<Record_> => {
       cause
     })
   }
-  const type = reader.metadata.databaseType
+  const type = file.reader.metadata.databaseType
   if (!/city/i.test(type) && /country|asn|isp|domain|connection|anonymous/i.test(type)) {
     throw new GeoIpError({ reason: "Decode", path, message: `${path} is a ${type} database; geoip.cityDb needs a City database (e.g. GeoLite2-City.mmdb)` })
   }
-  return reader
+  return file
 }
 
 /** One file opened on first use, with the failure remembered for a while. */
-const lazyReader = (path: () => string, retryAfterMs: number, now: () => number, recordCache: number) => {
-  let reader: Reader<Record_> | null = null
+const lazyFile = (path: () => string, retryAfterMs: number, now: () => number, recordCacheSize: number) => {
+  let file: CityFile | null = null
   let failure: { readonly error: GeoIpError; readonly at: number } | null = null
-  return (): Reader<Record_> => {
-    if (reader !== null) return reader
+  return (): CityFile => {
+    if (file !== null) return file
     if (failure !== null && now() - failure.at < retryAfterMs) throw failure.error
     try {
-      reader = openCityDb(path(), recordCache)
+      file = openCityFile(path(), recordCacheSize)
       failure = null
-      return reader
+      return file
     } catch (error) {
       failure = { error: error as GeoIpError, at: now() }
       throw error
@@ -136,45 +152,68 @@ const lazyReader = (path: () => string, retryAfterMs: number, now: () => number,
 
 const privateRanges = parseRanges(bogons).ranges
 
+/** the IPv4 part of privateRanges as [first, last] address values, for the dotted-quad path */
+const privateV4: ReadonlyArray<readonly [number, number]> = privateRanges.flatMap((r) => {
+  if (r.family !== 4) return []
+  const b = r.bytes
+  const first = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0
+  return [[first, first + 2 ** (32 - r.length) - 1] as const]
+})
+
+const isPrivateV4 = (address: number): boolean => {
+  for (const [first, last] of privateV4) if (address >= first && address <= last) return true
+  return false
+}
+
 export const makeGeoLookup = (options: GeoLookupOptions): GeoLookup => {
   const retry = options.retryOpenAfterMs ?? 30_000
   const now = options.now ?? Date.now
   const cacheSize = options.cacheSize ?? 10_000
-  const readerFor: { readonly v4: () => Reader<Record_>; readonly v6: () => Reader<Record_> } =
+  const records = cacheSize === 0 ? 0 : (options.recordCacheSize ?? cacheSize * 4)
+  const fileFor: { readonly v4: () => CityFile; readonly v6: () => CityFile } =
     options.cityDb === null
-      ? { v4: lazyReader(() => bundledDbPath("v4"), retry, now, cacheSize), v6: lazyReader(() => bundledDbPath("v6"), retry, now, cacheSize) }
+      ? { v4: lazyFile(() => bundledDbPath("v4"), retry, now, records), v6: lazyFile(() => bundledDbPath("v6"), retry, now, records) }
       : (() => {
           // one MaxMind file holds both families (IPv4 lives in ::/96 of an IPv6 tree)
           const path = options.cityDb
-          const one = lazyReader(() => path, retry, now, cacheSize)
+          const one = lazyFile(() => path, retry, now, records)
           return { v4: one, v6: one }
         })()
   // null results are cached too ("no geo" is as repeatable as a hit); `none` marks them
   const none = Symbol("none")
   const cache = boundedCache<string, GeoInfo | typeof none>(cacheSize)
-  // a cached record comes back as the same object: its GeoInfo (and geohash) is computed once
-  const infoOfRecord = boundedCache<object, GeoInfo | typeof none>(cacheSize)
-  const infoOf = (record: Record_ | null): GeoInfo | null => {
-    if (record === null) return null
-    let info = infoOfRecord.get(record)
+  /** `text` is the address as the reader parses it, asked only for a record not seen yet */
+  const inFile = (file: CityFile, pointer: number, text: string): GeoInfo | null => {
+    if (records === 0) return fromRecord(file.reader.get(text))
+    if (pointer < 0) return null
+    let info = file.infos.get(pointer)
     if (info === undefined) {
-      info = fromRecord(record) ?? none
-      infoOfRecord.set(record, info)
+      info = fromRecord(file.reader.get(text))
+      file.infos.set(pointer, info)
     }
-    return info === none ? null : info
+    return info
+  }
+
+  const uncachedLookup = (ip: string): GeoInfo | null => {
+    // private, reserved and documentation space never reaches the database
+    const v4 = dottedQuad(ip)
+    if (v4 >= 0) {
+      if (isPrivateV4(v4)) return null
+      const file = fileFor.v4()
+      return inFile(file, records === 0 ? -1 : file.tree.findV4(v4), ip)
+    }
+    const parsed = parseIp(ip)
+    if (parsed === null || findContaining(privateRanges, parsed) !== undefined) return null
+    const file = parsed.family === 4 ? fileFor.v4() : fileFor.v6()
+    // an IPv4-only file (ipVersion 4) cannot be asked about IPv6: maxmind throws
+    if (parsed.family === 6 && file.reader.metadata.ipVersion !== 6) return null
+    return inFile(file, records === 0 ? -1 : file.tree.find(parsed.bytes), formatIp(parsed))
   }
 
   const lookup = (ip: string): GeoInfo | null => {
     const hit = cache.get(ip)
     if (hit !== undefined) return hit === none ? null : hit
-    const parsed = parseIp(ip)
-    let result: GeoInfo | null = null
-    // private, reserved and documentation space never reaches the database
-    if (parsed !== null && findContaining(privateRanges, parsed) === undefined) {
-      const reader = parsed.family === 4 ? readerFor.v4() : readerFor.v6()
-      // an IPv4-only file (ipVersion 4) cannot be asked about IPv6: maxmind throws
-      if (parsed.family === 4 || reader.metadata.ipVersion === 6) result = infoOf(reader.get(formatIp(parsed)))
-    }
+    const result = uncachedLookup(ip)
     cache.set(ip, result ?? none)
     return result
   }

@@ -14,8 +14,10 @@ import { Data } from "effect"
 import type { RecordedEvent } from "../events/index.js"
 import { factFields, withoutNulls } from "./facts.js"
 import type { GeoLookup } from "./geo.js"
+import { timestampOf } from "./timestamp.js"
 import type { SearchDocument } from "./types.js"
 
+export { isIsoUtc, searchIndexName, timestampOf } from "./timestamp.js"
 export type { SearchDocument } from "./types.js"
 
 /** event types that become documents, and their `event.action` */
@@ -32,7 +34,30 @@ export type SearchEventType = keyof typeof actions
 
 export const searchEventTypes: ReadonlyArray<SearchEventType> = Object.keys(actions) as Array<SearchEventType>
 
-const isSearchEventType = (type: string): type is SearchEventType => Object.hasOwn(actions, type)
+/** `event.action` of a contact event type; undefined for every other type (a switch: no hash lookup per event) */
+const actionOf = (type: string): string | undefined => {
+  switch (type) {
+    case "ContactOpened":
+      return actions.ContactOpened
+    case "PayloadReceived":
+      return actions.PayloadReceived
+    case "PayloadSent":
+      return actions.PayloadSent
+    case "CredentialsTried":
+      return actions.CredentialsTried
+    case "ContactVerified":
+      return actions.ContactVerified
+    case "ContactClosed":
+      return actions.ContactClosed
+  }
+  return undefined
+}
+
+/** Object.keys(value).length > 0 without building the array */
+const hasKeys = (value: object): boolean => {
+  for (const key in value) if (Object.hasOwn(value, key)) return true
+  return false
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
@@ -51,24 +76,6 @@ const types = { start: ["connection", "start"], end: ["connection", "end"], info
 /** plugins whose name is not the application protocol they speak */
 const protocolOfPlugin: Readonly<Record<string, string>> = { https: "http", motd: "banner" }
 
-const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/
-
-/** `@timestamp` from the envelope's `at` (ISO text as stored, or a Date); null when there is none */
-export const timestampOf = (metadata: unknown): string | null => {
-  const at = typeof metadata === "object" && metadata !== null ? (metadata as Json)["at"] : undefined
-  if (typeof at === "string" && isoUtc.test(at)) return at
-  const date = at instanceof Date ? at : typeof at === "string" ? new Date(at) : null
-  return date === null || Number.isNaN(date.getTime()) ? null : date.toISOString()
-}
-
-/**
- * The index a document goes to: `<prefix>-YYYY.MM.DD` by the event's UTC date, so a
- * replay always lands where the first indexing did and `_id` = event id never
- * duplicates; ILM (`parse_origination_date`) ages the index from that date.
- */
-export const searchIndexName = (prefix: string, timestamp: string): string =>
-  `${prefix}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}.${timestamp.slice(8, 10)}`
-
 export class SearchDocumentError extends Data.TaggedError("SearchDocumentError")<{
   readonly stream: string
   readonly revision: number
@@ -82,24 +89,26 @@ export class SearchDocumentError extends Data.TaggedError("SearchDocumentError")
  * GeoIP lookup throws (an unreadable database).
  */
 export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDocument | null => {
-  if (!isSearchEventType(event.type)) return null
+  const type = event.type
+  const action = actionOf(type)
+  if (action === undefined) return null
   const timestamp = timestampOf(event.metadata)
   if (timestamp === null) {
     throw new SearchDocumentError({
       stream: event.stream,
       revision: event.revision,
       eventId: event.eventId,
-      message: `cannot index ${event.type} ${event.eventId} at ${event.stream}@${event.revision}: metadata.at is not a date`
+      message: `cannot index ${type} ${event.eventId} at ${event.stream}@${event.revision}: metadata.at is not a date`
     })
   }
   const data: Json = typeof event.data === "object" && event.data !== null ? (event.data as Json) : {}
-  const type = event.type
 
+  // fields are added in the order the documents have always had (tests and Kibana's JSON view compare it)
   const doc: Mutable<SearchDocument> = {
     "@timestamp": timestamp,
     event: {
       id: event.eventId,
-      action: actions[type],
+      action,
       category: type === "CredentialsTried" ? categories.authentication : categories.network,
       type: type === "ContactOpened" ? types.start : type === "ContactClosed" ? types.end : types.info,
       kind: "event",
@@ -109,9 +118,10 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
     honeyhole: { stream: event.stream }
   }
   const hh = doc.honeyhole as Mutable<SearchDocument["honeyhole"]>
-  const source: Mutable<NonNullable<SearchDocument["source"]>> = {}
-  const destination: Mutable<NonNullable<SearchDocument["destination"]>> = {}
-  const network: Mutable<NonNullable<SearchDocument["network"]>> = {}
+  // created on their first field: a document has no empty objects
+  let source: Mutable<NonNullable<SearchDocument["source"]>> | undefined
+  let destination: Mutable<NonNullable<SearchDocument["destination"]>> | undefined
+  let network: Mutable<NonNullable<SearchDocument["network"]>> | undefined
 
   const session = str(data["sessionId"])
   const sensor = str(data["sensor"])
@@ -126,7 +136,7 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
   const sourceIp =
     str(data["sourceIp"]) ?? (event.stream.startsWith(attackerPrefix) ? event.stream.slice(attackerPrefix.length) : undefined)
   if (sourceIp !== undefined) {
-    source.ip = sourceIp
+    source = { ip: sourceIp }
     const info = geo.lookup(sourceIp)
     if (info !== null) {
       const g: Mutable<NonNullable<typeof source.geo>> = { country_iso_code: info.countryIsoCode, location: info.location }
@@ -147,23 +157,26 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
       const transport = str(data["transport"])
       if (plugin !== undefined) {
         hh.plugin = plugin
-        network.protocol = protocolOfPlugin[plugin] ?? plugin
+        network = { protocol: protocolOfPlugin[plugin] ?? plugin }
       }
-      if (transport !== undefined) network.transport = transport
+      if (transport !== undefined) (network ??= {}).transport = transport
       const sourcePort = num(data["sourcePort"])
       const localIp = str(data["localIp"])
       const localPort = num(data["localPort"])
       const publicPort = num(data["publicPort"])
-      if (sourcePort !== undefined) source.port = sourcePort
-      if (localIp !== undefined) destination.ip = localIp
-      if (publicPort !== undefined) destination.port = publicPort
+      if (sourcePort !== undefined) (source ??= {}).port = sourcePort
+      if (localIp !== undefined) destination = { ip: localIp }
+      if (publicPort !== undefined) (destination ??= {}).port = publicPort
       if (localPort !== undefined) hh.local_port = localPort
       break
     }
     case "PayloadReceived":
     case "PayloadSent": {
       const bytes = num(data["length"])
-      if (bytes !== undefined) (type === "PayloadReceived" ? source : destination).bytes = bytes
+      if (bytes !== undefined) {
+        if (type === "PayloadReceived") (source ??= {}).bytes = bytes
+        else destination = { bytes }
+      }
       const payload: Mutable<NonNullable<SearchDocument["honeyhole"]["payload"]>> = {}
       const text = str(data["text"])
       const hex = str(data["hex"])
@@ -175,23 +188,23 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
       if (typeof data["truncated"] === "boolean") payload.truncated = data["truncated"]
       hh.payload = payload
       const facts = data["facts"]
-      if (typeof facts === "object" && facts !== null && !Array.isArray(facts) && Object.keys(facts).length > 0) {
+      if (typeof facts === "object" && facts !== null && !Array.isArray(facts) && hasKeys(facts)) {
         hh.facts = withoutNulls(facts) as Json
         addFactFields(doc, hh, facts as Json)
       }
       break
     }
     case "CredentialsTried": {
-      const username = typeof data["username"] === "string" ? data["username"] : undefined
+      const username = data["username"]
       // an empty user name is still a try (telnet sends one): keep it as ""
-      if (username !== undefined) doc.user = { name: username }
+      if (typeof username === "string") doc.user = { name: username }
       const credentials: Mutable<NonNullable<SearchDocument["honeyhole"]["credentials"]>> = {}
       if (typeof data["password"] === "string") credentials.password = data["password"]
       const method = str(data["method"])
       if (method !== undefined) credentials.method = method
       hh.credentials = credentials
       const detail = data["detail"]
-      if (typeof detail === "object" && detail !== null && !Array.isArray(detail) && Object.keys(detail).length > 0) {
+      if (typeof detail === "object" && detail !== null && !Array.isArray(detail) && hasKeys(detail)) {
         hh.facts = withoutNulls(detail) as Json
       }
       break
@@ -199,7 +212,7 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
     case "ContactVerified": {
       const transport = str(data["transport"])
       const proof = str(data["proof"])
-      if (transport !== undefined) network.transport = transport
+      if (transport !== undefined) network = { transport }
       if (proof !== undefined) hh.verified_by = proof
       break
     }
@@ -209,38 +222,41 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
       const bytesOut = num(data["bytesOut"])
       const reason = str(data["reason"])
       if (durationMs !== undefined) (doc.event as Mutable<SearchDocument["event"]>).duration = durationMs * 1_000_000
-      if (bytesIn !== undefined) source.bytes = bytesIn
-      if (bytesOut !== undefined) destination.bytes = bytesOut
+      if (bytesIn !== undefined) (source ??= {}).bytes = bytesIn
+      if (bytesOut !== undefined) destination = { bytes: bytesOut }
       if (reason !== undefined) hh.close_reason = reason
       break
     }
   }
 
-  if (Object.keys(source).length > 0) doc.source = source
-  if (Object.keys(destination).length > 0) doc.destination = destination
-  if (Object.keys(network).length > 0) doc.network = network
+  if (source !== undefined) doc.source = source
+  if (destination !== undefined) doc.destination = destination
+  if (network !== undefined) doc.network = network
   return doc
 }
 
 const addFactFields = (doc: Mutable<SearchDocument>, hh: Mutable<SearchDocument["honeyhole"]>, facts: Json): void => {
   const f = factFields(facts)
   if (f.httpMethod !== undefined || f.httpStatus !== undefined) {
-    doc.http = {
-      ...(f.httpMethod === undefined ? {} : { request: { method: f.httpMethod } }),
-      ...(f.httpStatus === undefined ? {} : { response: { status_code: f.httpStatus } })
-    }
+    const http: Mutable<NonNullable<SearchDocument["http"]>> = {}
+    if (f.httpMethod !== undefined) http.request = { method: f.httpMethod }
+    if (f.httpStatus !== undefined) http.response = { status_code: f.httpStatus }
+    doc.http = http
   }
   if (f.urlOriginal !== undefined || f.urlPath !== undefined) {
-    doc.url = { ...(f.urlOriginal === undefined ? {} : { original: f.urlOriginal }), ...(f.urlPath === undefined ? {} : { path: f.urlPath }) }
+    const url: Mutable<NonNullable<SearchDocument["url"]>> = {}
+    if (f.urlOriginal !== undefined) url.original = f.urlOriginal
+    if (f.urlPath !== undefined) url.path = f.urlPath
+    doc.url = url
   }
   if (f.userAgent !== undefined) doc.user_agent = { original: f.userAgent }
-  if (f.dnsName !== undefined) doc.dns = { question: { name: f.dnsName, ...(f.dnsType === undefined ? {} : { type: f.dnsType }) } }
+  if (f.dnsName !== undefined) doc.dns = { question: f.dnsType === undefined ? { name: f.dnsName } : { name: f.dnsName, type: f.dnsType } }
   if (f.sipMethod !== undefined || f.sipDialled !== undefined || f.sipUserAgent !== undefined) {
-    hh.sip = {
-      ...(f.sipMethod === undefined ? {} : { method: f.sipMethod }),
-      ...(f.sipDialled === undefined ? {} : { dialled_number: f.sipDialled }),
-      ...(f.sipUserAgent === undefined ? {} : { user_agent: f.sipUserAgent })
-    }
+    const sip: Mutable<NonNullable<SearchDocument["honeyhole"]["sip"]>> = {}
+    if (f.sipMethod !== undefined) sip.method = f.sipMethod
+    if (f.sipDialled !== undefined) sip.dialled_number = f.sipDialled
+    if (f.sipUserAgent !== undefined) sip.user_agent = f.sipUserAgent
+    hh.sip = sip
   }
   if (f.commands !== undefined) hh.shell = { commands: f.commands }
   if (f.urls !== undefined) hh.urls = f.urls
