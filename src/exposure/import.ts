@@ -82,16 +82,20 @@ const coveredOf = (infos: ReadonlyArray<{ protocol: string; services: string }>)
     return (parseServices(info.services) ?? []).map(([min, max]) => ({ transport, min, max }))
   })
 
+/** What every host of one import is recorded against. */
+interface ScanContext {
+  readonly store: EventStoreShape
+  readonly scanId: string
+  /** the port ranges the scan covered (from its scaninfo) */
+  readonly coverage: Coverage
+  readonly allowed: AllowedPorts
+  readonly options: DetectOptions
+  readonly correlationId: string
+  readonly preloaded: OpenFindings
+}
+
 /** A host's events for this scan: HostScanned + the findings it raises or resolves. */
-const hostEvents = (
-  scanId: string,
-  host: NmapHost,
-  coverage: Coverage,
-  findings: ReadonlyMap<string, OpenFinding>,
-  allowed: AllowedPorts,
-  options: DetectOptions,
-  correlationId: string
-) => {
+const hostEvents = ({ scanId, coverage, allowed, options, correlationId }: ScanContext, host: NmapHost, findings: ReadonlyMap<string, OpenFinding>) => {
   const result = detect({ scanId, ip: host.ip, status: host.status, ports: host.ports }, coverage, findings, allowed, options)
   const at = new Date()
   const now = at.getTime()
@@ -104,19 +108,11 @@ const hostEvents = (
 type HostResult = ReturnType<typeof hostEvents>["result"]
 
 /** One host on its own: its stream read, its append retried on a concurrent change. */
-const recordHost = (
-  store: EventStoreShape,
-  scanId: string,
-  host: NmapHost,
-  coverage: Coverage,
-  allowed: AllowedPorts,
-  options: DetectOptions,
-  correlationId: string,
-  preloaded: OpenFindings
-) =>
+const recordHost = (context: ScanContext, host: NmapHost) =>
   Effect.gen(function* () {
+    const { store, preloaded } = context
     const { findings, revision } = yield* hostFindings(store, host.ip, preloaded)
-    const { result, events } = hostEvents(scanId, host, coverage, findings, allowed, options, correlationId)
+    const { result, events } = hostEvents(context, host, findings)
     yield* store.append(StreamName.host(host.ip), events, revision < 0 ? "no_stream" : revision)
     return result
   }).pipe(
@@ -130,17 +126,9 @@ const recordHost = (
  * twice in the batch, or whose part met a concurrent change (an ack) is recorded on its
  * own afterwards by `recordHost`, which reads its stream.
  */
-const recordHosts = (
-  store: EventStoreShape,
-  scanId: string,
-  hosts: ReadonlyArray<NmapHost>,
-  coverage: Coverage,
-  allowed: AllowedPorts,
-  options: DetectOptions,
-  correlationId: string,
-  preloaded: OpenFindings
-) =>
+const recordHosts = (context: ScanContext, hosts: ReadonlyArray<NmapHost>) =>
   Effect.gen(function* () {
+    const { store, preloaded } = context
     if (hosts.length === 0) return []
     const streams = hosts.map((h) => StreamName.host(h.ip))
     const heads = yield* store.streamHeads(streams)
@@ -155,7 +143,7 @@ const recordHosts = (
       if (moved || batched.has(stream)) return
       batched.add(stream)
       const findings = head === undefined ? new Map<string, OpenFinding>() : preloaded.byHost.get(host.ip) ?? new Map<string, OpenFinding>()
-      const { result, events } = hostEvents(scanId, host, coverage, findings, allowed, options, correlationId)
+      const { result, events } = hostEvents(context, host, findings)
       results[i] = result
       parts.push({ stream, events, expected: head === undefined ? "no_stream" : head.revision })
       partOf.push(i)
@@ -165,7 +153,7 @@ const recordHosts = (
       if (outcome._tag === "Left") results[partOf[k]!] = null
     })
     for (let i = 0; i < hosts.length; i++) {
-      if (results[i] === null) results[i] = yield* recordHost(store, scanId, hosts[i]!, coverage, allowed, options, correlationId, preloaded)
+      if (results[i] === null) results[i] = yield* recordHost(context, hosts[i]!)
     }
     return results as ReadonlyArray<HostResult>
   })
@@ -225,7 +213,7 @@ const importFrom = (store: EventStoreShape, file: string, reader: NmapBatchReade
             hosts.push(item.host)
           }
         }
-        const results = yield* recordHosts(store, scanId, hosts, coverage, allowed, options, scanId, preloaded)
+        const results = yield* recordHosts({ store, scanId, coverage, allowed, options, correlationId: scanId, preloaded }, hosts)
         for (let i = 0; i < hosts.length; i++) {
           const host = hosts[i]!
           const result = results[i]!
