@@ -95,14 +95,16 @@ export interface EnvelopeOptions {
   readonly causationId?: string | null | undefined
 }
 
+/** Every event type's own schema (the catalog's members, family by family); `identifier` is its tag. */
+type EventSchema = Schema.Schema<DomainEvent, unknown> & { readonly identifier: string }
+const eventSchemas: ReadonlyArray<EventSchema> = DomainEvent.members.flatMap((family) => family.members as unknown as ReadonlyArray<EventSchema>)
+
 /**
  * Encoders per event type: encoding through the catalog union would try its members in
  * turn, and the sensor wraps every payload it records.
  */
 const encoders = new Map<string, (event: DomainEvent) => unknown>(
-  DomainEvent.members.flatMap((family) =>
-    family.members.map((member) => [member.identifier, Schema.encodeSync(member as unknown as Schema.Schema<DomainEvent, unknown>)] as const)
-  )
+  eventSchemas.map((schema) => [schema.identifier, Schema.encodeSync(schema)] as const)
 )
 
 /**
@@ -123,11 +125,8 @@ export const plainEncodedTypes: ReadonlySet<string> = new Set([
 const copyFields = (event: DomainEvent): unknown => ({ ...event })
 for (const tag of plainEncodedTypes) encoders.set(tag, copyFields)
 
-/** The Schema encoder of one event type (tests compare the fast paths against it). */
-export const schemaEncoder = (tag: string) =>
-  DomainEvent.members
-    .flatMap((family): ReadonlyArray<{ readonly identifier: string }> => family.members)
-    .find((m) => m.identifier === tag) as unknown as Schema.Schema<DomainEvent, unknown>
+/** The Schema of one event type (tests compare the fast paths against its encoder). */
+export const schemaEncoder = (tag: string): Schema.Schema<DomainEvent, unknown> => eventSchemas.find((s) => s.identifier === tag)!
 
 /** Wraps a domain event for appending. Ids and time come in as arguments: the domain stays pure. */
 export const envelope = (event: DomainEvent, options: EnvelopeOptions): NewEvent => {
@@ -175,9 +174,7 @@ export const decodeMetadataOf = (recorded: RecordedEvent): Either.Either<EventMe
 
 /** The Schema decoder of each event type: decoding through the catalog union costs twice as much per event. */
 const decoders = new Map<string, (data: unknown) => Either.Either<DomainEvent, ParseResult.ParseError>>(
-  DomainEvent.members.flatMap((family) =>
-    family.members.map((member) => [member.identifier, Schema.decodeUnknownEither(member as unknown as Schema.Schema<DomainEvent, unknown>)] as const)
-  )
+  eventSchemas.map((schema) => [schema.identifier, Schema.decodeUnknownEither(schema)] as const)
 )
 
 const decodeFailure = (recorded: RecordedEvent, part: string, error: ParseResult.ParseError | string) =>

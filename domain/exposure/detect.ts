@@ -106,21 +106,14 @@ export const detect = (
   const exposed = new Set<string>()
   const listed = new Set<string>()
   for (const p of scan.ports) {
-    if (!isExposed(p, options)) {
-      if (tracked) listed.add(findingKey(p.port, p.transport))
-      continue
-    }
-    if (hostType !== null && allowed.allows(hostType, p.transport, p.port)) {
-      if (tracked) {
-        const key = findingKey(p.port, p.transport)
-        listed.add(key)
-        exposed.add(key)
-      }
-      continue
-    }
+    const open = isExposed(p, options)
+    const expected = open && hostType !== null && allowed.allows(hostType, p.transport, p.port)
+    if (!tracked && (!open || expected)) continue
     const key = findingKey(p.port, p.transport)
     listed.add(key)
+    if (!open) continue
     exposed.add(key)
+    if (expected) continue
     if (findings.has(key)) continue // still open: already announced
     detected.push(
       new PortExposureDetected({ host: scan.ip, port: p.port, transport: p.transport, scanId: scan.scanId, service: p.service?.name ?? null, hostType })

@@ -27,6 +27,14 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 }
 
 /**
+ * A status line: redrawn in place on a TTY (`last` ends it with a newline), one line per
+ * call otherwise — what every progress printer writes through.
+ */
+export const writeStatus = (stream: NodeJS.WriteStream, line: string, last = false): void => {
+  stream.write(stream.isTTY ? `\r${line}\x1b[K${last ? "\n" : ""}` : `${line}\n`)
+}
+
+/**
  * Progress for long work: a redrawn bar on a TTY, otherwise a log line every few
  * seconds (and at the end) so CI logs and journald stay readable.
  */
@@ -67,9 +75,9 @@ export const countReporter = (label: string, unit: string, stream: NodeJS.WriteS
         const now = Date.now()
         if (now - lastDraw < (stream.isTTY ? 100 : 5000)) return
         lastDraw = now
-        stream.write(stream.isTTY ? `\r${line(done, now)}\x1b[K` : `${line(done, now)}\n`)
+        writeStatus(stream, line(done, now))
       }),
-    end: (done: number) => Effect.sync(() => stream.write(stream.isTTY ? `\r${line(done, Date.now())}\x1b[K\n` : `${line(done, Date.now())}\n`))
+    end: (done: number) => Effect.sync(() => writeStatus(stream, line(done, Date.now()), true))
   }
 }
 

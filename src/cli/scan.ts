@@ -15,7 +15,7 @@ import type { ScanRequest } from "../exposure/schedule.js"
 import { watchScans } from "../exposure/watcher.js"
 import type { NmapProgress } from "../../adapters/nmap/runner.js"
 import { currentConfig } from "../AppConfig.js"
-import { countReporter } from "./render.js"
+import { countReporter, writeStatus } from "./render.js"
 
 const isReport = (name: string) => /\.xml(\.gz)?$/i.test(name)
 
@@ -83,10 +83,7 @@ const watchCommand = Command.make(
 /** nmap's progress on stderr: one redrawn line on a TTY, a line per update (every 5 s) otherwise. */
 const progressPrinter = (label: string, stream: NodeJS.WriteStream = process.stderr) => ({
   show: (p: NmapProgress) =>
-    Effect.sync(() => {
-      const line = `${label}: ${describeProgress(p)}`
-      stream.write(stream.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
-    }),
+    Effect.sync(() => writeStatus(stream, `${label}: ${describeProgress(p)}`)),
   done: Effect.sync(() => {
     if (stream.isTTY) stream.write("\r\x1b[K")
   })
