@@ -145,8 +145,8 @@ export const applyInPlace = (state: MutableInventory, event: InventoryEvent): vo
 }
 
 /** Folds a (possibly long) history in linear time. */
-export const foldInventory = (events: Iterable<InventoryEvent>, from: InventoryState = initialState): InventoryState => {
-  const state = mutableCopy(from)
+export const foldInventory = (events: Iterable<InventoryEvent>): InventoryState => {
+  const state = mutableCopy(initialState)
   for (const event of events) applyInPlace(state, event)
   return state
 }

@@ -3,7 +3,7 @@
  * inventory, and re-sending report mails whose delivery failed.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect, FiberRef, HashSet, Logger } from "effect"
+import { Console, Effect } from "effect"
 import { EventStore } from "../../domain/EventStore.js"
 import { acknowledgeFinding, listFindings } from "../exposure/findings.js"
 import { notifySettings, resendPending } from "../exposure/notify.js"
@@ -35,10 +35,7 @@ const ack = Command.make(
 
 const resend = Command.make("resend", { json: Options.boolean("json").pipe(Options.withDescription("print JSON")) }, ({ json }) =>
   Effect.gen(function* () {
-    const results = yield* resendPending(yield* EventStore, yield* notifySettings).pipe(
-      // stdout carries the result (--json); log lines go to stderr
-      Effect.locallyWith(FiberRef.currentLoggers, () => HashSet.make(Logger.prettyLogger({ stderr: true })))
-    )
+    const results = yield* resendPending(yield* EventStore, yield* notifySettings)
     if (json) return yield* Console.log(JSON.stringify(results, null, 2))
     if (results.length === 0) return yield* Console.log("no report mails pending")
     yield* Console.log(

@@ -3,13 +3,12 @@
  * `scan watch [dir]`: the same for reports dropped into a directory. `scan run`: nmap now.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect, FiberRef, HashSet, Logger, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import { readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { EventStore } from "../../domain/EventStore.js"
-import { importScan } from "../exposure/import.js"
-import type { ScanSummary } from "../exposure/import.js"
-import { notifyScan, notifySettings, notifyWith } from "../exposure/notify.js"
+import { describeScan, importScan } from "../exposure/import.js"
+import { mailAfter, notifyScan, notifySettings } from "../exposure/notify.js"
 import { describeProgress, runScan, ScanRunError } from "../exposure/schedule.js"
 import type { ScanRequest } from "../exposure/schedule.js"
 import { watchScans } from "../exposure/watcher.js"
@@ -24,10 +23,6 @@ export const reportsIn = (path: string): ReadonlyArray<string> =>
   statSync(path).isDirectory()
     ? readdirSync(path).filter(isReport).sort().map((f) => join(path, f))
     : [path]
-
-export const describeScan = (s: ScanSummary): string =>
-  `${s.file}: ${s.hosts} hosts (${s.hostsUp} up), ${s.openPorts} open ports; ${s.detected.length} new findings, ${s.resolved.length} resolved` +
-  (s.failure === null ? "" : `\n  FAILED: ${s.failure.reason} — hosts before the fault were kept`)
 
 const importCommand = Command.make(
   "import",
@@ -75,7 +70,7 @@ const watchCommand = Command.make(
         udpOpenFiltered,
         interval: "2 seconds",
         afterImport: (summary) =>
-          Effect.zipRight(Console.log(describeScan(summary)), notifyWith(store, summary, settings).pipe(Effect.catchAll((e) => Effect.logError(`report mail: ${e.message}`)), Effect.asVoid))
+          Effect.zipRight(Console.log(describeScan(summary)), mailAfter(store, settings)(summary))
       })
     })
 ).pipe(Command.withDescription("Import reports as they arrive in the watched directory (the seed's reportstocheck/)."))
@@ -139,12 +134,8 @@ const runCommand = Command.make(
           dataDir: config.dataDir,
           nmap,
           onProgress: progress.show,
-          ...(noMail ? {} : { afterImport: (summary: ScanSummary) => notifyWith(store, summary, mail).pipe(Effect.catchAll((e) => Console.error(`report mail: ${e.message}`)), Effect.asVoid) })
-        }).pipe(
-          Effect.ensuring(progress.done),
-          // stdout carries the result (--json); the run's log lines go to stderr
-          Effect.locallyWith(FiberRef.currentLoggers, () => HashSet.make(Logger.prettyLogger({ stderr: true })))
-        )
+          ...(noMail ? {} : { afterImport: mailAfter(store, mail) })
+        }).pipe(Effect.ensuring(progress.done))
       )
       if (result._tag === "Left") {
         const e = result.left

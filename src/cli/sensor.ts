@@ -3,7 +3,7 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Option } from "effect"
 import { EventStore } from "../../domain/EventStore.js"
 import type { PlannedListener, PluginSource } from "../../domain/inventory/plan.js"
-import { AppConfig } from "../AppConfig.js"
+import { currentConfig } from "../AppConfig.js"
 import { readInventory } from "../inventory/commands.js"
 import { planFor, resolveHostType } from "../sensor/plan.js"
 import { table } from "./render.js"
@@ -57,7 +57,7 @@ const plan = Command.make(
   },
   ({ hostType, json }) =>
     Effect.gen(function* () {
-      const { config } = yield* Effect.flatMap(AppConfig, (c) => c.get)
+      const config = yield* currentConfig
       const { state } = yield* Effect.flatMap(EventStore, readInventory)
       const type = yield* resolveHostType(config.sensor, state, Option.getOrNull(hostType))
       const planned = yield* Either.mapLeft(planFor(config.sensor, state, type), (e) => new Error(e.message))

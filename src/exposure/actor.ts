@@ -4,21 +4,14 @@
  * failed are re-sent at start-up and then periodically until delivered).
  */
 import { Duration, Effect, Layer } from "effect"
-import { buildNmapArgs, NmapArgsError } from "../../adapters/nmap/runner.js"
 import { EventStore } from "../../domain/EventStore.js"
 import type { EventStoreShape } from "../../domain/EventStore.js"
 import { currentConfig } from "../AppConfig.js"
-import type { ScanSummary } from "./import.js"
-import { notifySettings, notifyWith, resendPending } from "./notify.js"
+import { describeScan } from "./import.js"
+import { mailAfter, notifySettings, resendPending } from "./notify.js"
 import type { NotifySettings } from "./notify.js"
 import { progressLogger, runScan, runSchedules } from "./schedule.js"
 import { watchScans } from "./watcher.js"
-
-const mailAfter = (store: EventStoreShape, settings: NotifySettings) => (summary: ScanSummary) =>
-  notifyWith(store, summary, settings).pipe(
-    Effect.catchAll((e) => Effect.logError(`exposure report for scan ${summary.scanId}: ${e.message}`)),
-    Effect.asVoid
-  )
 
 export const ScanWatcherActor = Layer.scopedDiscard(
   Effect.gen(function* () {
@@ -44,15 +37,7 @@ export const ScanSchedulerActor = Layer.scopedDiscard(
     if (schedules.length === 0) return
     const store = yield* EventStore
     const settings = yield* notifySettings
-    // a bad schedule is reported now, not first at 02:00 (it is still recorded as a failed run then)
-    const names = schedules.map((s) => s.name)
-    for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) {
-      yield* Effect.logError(`scans.schedules: the name ${JSON.stringify(name)} is used twice; runs of the same name never overlap, so one of them will be skipped`)
-    }
-    for (const s of schedules) {
-      const check = buildNmapArgs({ targets: s.targets, profile: s.profile, args: s.args, output: "check.xml", isRoot: true })
-      if (check instanceof NmapArgsError) yield* Effect.logError(`schedule ${s.name}: ${check.message}`)
-    }
+    // bad arguments and repeated names never get here: loading the configuration refuses them
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
     yield* Effect.logInfo(`scan schedules (local time, ${zone}): ${schedules.map((s) => `${s.name} at ${s.at}`).join(", ")}`)
     yield* runSchedules(schedules, (s) =>
@@ -61,9 +46,7 @@ export const ScanSchedulerActor = Layer.scopedDiscard(
         onProgress: progressLogger(`schedule ${s.name}`),
         afterImport: mailAfter(store, settings)
       }).pipe(
-        Effect.flatMap(({ summary: r }) =>
-          Effect.logInfo(`schedule ${s.name}: ${r.hosts} hosts (${r.hostsUp} up), ${r.openPorts} open ports; ${r.detected.length} new findings, ${r.resolved.length} resolved`)
-        )
+        Effect.flatMap(({ summary }) => Effect.logInfo(describeScan({ ...summary, file: `schedule ${s.name}` })))
       )
     ).pipe(Effect.interruptible, Effect.forkScoped)
   })

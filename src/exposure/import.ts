@@ -14,7 +14,7 @@ import type { NmapItem, NmapRun } from "../../adapters/nmap/reader.js"
 import type { NmapHost } from "../../adapters/nmap/host.js"
 import type { AppendPart, ConcurrencyError, EventStoreError, EventStoreShape } from "../../domain/EventStore.js"
 import { decodeRecorded, envelope, HostScanned, ScanCompleted, ScanStarted } from "../../domain/events/index.js"
-import type { DomainEvent, PortExposureDetected, PortExposureResolved, Transport } from "../../domain/events/index.js"
+import type { DomainEvent, PortExposureDetected, PortExposureResolved, Position, Transport } from "../../domain/events/index.js"
 import { allowedPorts, coverageOf, detect, isExposed } from "../../domain/exposure/detect.js"
 import type { AllowedPorts, Coverage, DetectOptions } from "../../domain/exposure/detect.js"
 import { applyFinding, isFindingEvent } from "../../domain/exposure/findings.js"
@@ -42,6 +42,11 @@ export interface ScanSummary {
   readonly failure: { readonly reason: string; readonly line: number; readonly offset: number } | null
 }
 
+/** The one-line summary of an import (CLI output, the scheduler's log). */
+export const describeScan = (s: ScanSummary): string =>
+  `${s.file}: ${s.hosts} hosts (${s.hostsUp} up), ${s.openPorts} open ports; ${s.detected.length} new findings, ${s.resolved.length} resolved` +
+  (s.failure === null ? "" : `\n  FAILED: ${s.failure.reason} — hosts before the fault were kept`)
+
 /** Folds a host's stream: open findings + revision. */
 export const readHostFindings = (store: EventStoreShape, ip: string) =>
   Effect.gen(function* () {
@@ -62,6 +67,14 @@ export const readHostFindings = (store: EventStoreShape, ip: string) =>
 
 type OpenFindings = Effect.Effect.Success<ReturnType<typeof loadOpenFindings>>
 
+/** whether a host stream's last event is newer than the preloaded findings (then only its own fold is current) */
+const movedPast = (store: EventStoreShape, position: Position, preloaded: OpenFindings): boolean =>
+  preloaded.head === null || store.comparePositions(position, preloaded.head) > 0
+
+/** a host's preloaded open findings (none for a host never seen) */
+const preloadedOf = (preloaded: OpenFindings, ip: string): ReadonlyMap<string, OpenFinding> => preloaded.byHost.get(ip) ?? noFindings
+const noFindings: ReadonlyMap<string, OpenFinding> = new Map()
+
 /**
  * A host's open findings and revision: its last event tells the revision, and whether the
  * stream moved past the preloaded findings (an ack, another import, the same host twice
@@ -70,9 +83,9 @@ type OpenFindings = Effect.Effect.Success<ReturnType<typeof loadOpenFindings>>
 const hostFindings = (store: EventStoreShape, ip: string, preloaded: OpenFindings) =>
   Effect.gen(function* () {
     const last = yield* Stream.runHead(store.readStream(StreamName.host(ip), { direction: "backwards", maxCount: 1 }))
-    if (Option.isNone(last)) return { findings: new Map<string, OpenFinding>(), revision: -1 }
-    if (preloaded.head === null || store.comparePositions(last.value.position, preloaded.head) > 0) return yield* readHostFindings(store, ip)
-    return { findings: preloaded.byHost.get(ip) ?? new Map<string, OpenFinding>(), revision: last.value.revision }
+    if (Option.isNone(last)) return { findings: noFindings, revision: -1 }
+    if (movedPast(store, last.value.position, preloaded)) return yield* readHostFindings(store, ip)
+    return { findings: preloadedOf(preloaded, ip), revision: last.value.revision }
   })
 
 const coveredOf = (infos: ReadonlyArray<{ protocol: string; services: string }>) =>
@@ -139,10 +152,9 @@ const recordHosts = (context: ScanContext, hosts: ReadonlyArray<NmapHost>) =>
     hosts.forEach((host, i) => {
       const stream = streams[i]!
       const head = heads.get(stream)
-      const moved = head !== undefined && (preloaded.head === null || store.comparePositions(head.position, preloaded.head) > 0)
-      if (moved || batched.has(stream)) return
+      if ((head !== undefined && movedPast(store, head.position, preloaded)) || batched.has(stream)) return
       batched.add(stream)
-      const findings = head === undefined ? new Map<string, OpenFinding>() : preloaded.byHost.get(host.ip) ?? new Map<string, OpenFinding>()
+      const findings = head === undefined ? noFindings : preloadedOf(preloaded, host.ip)
       const { result, events } = hostEvents(context, host, findings)
       results[i] = result
       parts.push({ stream, events, expected: head === undefined ? "no_stream" : head.revision })

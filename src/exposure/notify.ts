@@ -198,5 +198,12 @@ export const notifyWith = (store: EventStoreShape, summary: ScanSummary, setting
     return outcome
   })
 
+/** `notifyWith` after an import that must go on whatever the mail does: a failure is logged (the report stays pending for the re-sender). */
+export const mailAfter = (store: EventStoreShape, settings: NotifySettings) => (summary: ScanSummary) =>
+  notifyWith(store, summary, settings).pipe(
+    Effect.catchAll((e) => Effect.logError(`exposure report for scan ${summary.scanId}: ${e.message}`)),
+    Effect.asVoid
+  )
+
 export const notifyScan = (store: EventStoreShape, summary: ScanSummary) =>
   Effect.flatMap(notifySettings, (settings) => notifyWith(store, summary, settings))
