@@ -23,6 +23,15 @@ export interface AppendResult {
   readonly position: Position
 }
 
+/** What one part of an `appendMany` came to: written, or refused on its own. */
+export type AppendOutcome = Either.Either<AppendResult, ConcurrencyError | EventStoreError>
+
+/** A stream's last revision and the position of its last event. */
+export interface StreamHead {
+  readonly revision: number
+  readonly position: Position
+}
+
 /** One append of an `appendMany` batch. */
 export interface AppendPart {
   readonly stream: string
@@ -99,7 +108,7 @@ export interface EventStoreShape {
    */
   readonly appendMany: (
     parts: ReadonlyArray<AppendPart>
-  ) => Effect.Effect<ReadonlyArray<Either.Either<AppendResult, ConcurrencyError | EventStoreError>>, EventStoreError>
+  ) => Effect.Effect<ReadonlyArray<AppendOutcome>, EventStoreError>
   /**
    * The last revision and position of each named stream that exists (absent = no
    * stream): one query in the embedded store, where reading each stream's last event
@@ -107,7 +116,7 @@ export interface EventStoreShape {
    */
   readonly streamHeads: (
     streams: ReadonlyArray<string>
-  ) => Effect.Effect<ReadonlyMap<string, { readonly revision: number; readonly position: Position }>, EventStoreError>
+  ) => Effect.Effect<ReadonlyMap<string, StreamHead>, EventStoreError>
   /** a missing stream reads as empty */
   readonly readStream: (stream: string, options?: ReadStreamOptions) => Stream.Stream<RecordedEvent, EventStoreError>
   readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, EventStoreError>

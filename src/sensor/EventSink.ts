@@ -57,7 +57,8 @@ export const make = (options: EventSinkOptions) =>
     const store = yield* EventStore
     const queue = yield* Queue.dropping<Pending>(options.capacity ?? 100_000)
     const maxBatch = options.maxBatch ?? 8192
-    const gather = (options.batchWindowMs ?? 5) > 0 ? Effect.sleep(options.batchWindowMs ?? 5) : yieldToEventLoop
+    const windowMs = options.batchWindowMs ?? 5
+    const gather = windowMs > 0 ? Effect.sleep(windowMs) : yieldToEventLoop
     let inFlight = 0
     let dropped = 0
     let droppedSince: Date | null = null

@@ -12,11 +12,11 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Fragment } from "@effect/sql/Statement"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { Chunk, Deferred, Effect, Either, Layer, Option, Queue, Schedule, Stream, SubscriptionRef } from "effect"
+import { Chunk, Deferred, Effect, Layer, Option, Queue, Schedule, Stream, SubscriptionRef } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { EventStore, EventStoreError } from "../../../domain/EventStore.js"
-import type { AppendResult, ConcurrencyError, EventFilter, EventStoreShape } from "../../../domain/EventStore.js"
+import type { EventFilter, EventStoreShape, StreamHead } from "../../../domain/EventStore.js"
 import { Position } from "../../../domain/events/index.js"
 import type { RecordedEvent } from "../../../domain/events/index.js"
 import { migrate } from "./schema.js"
@@ -167,7 +167,7 @@ export const make = (options: EmbeddedOptions) =>
 
     const streamHeads: EventStoreShape["streamHeads"] = (streams) =>
       Effect.gen(function* () {
-        const heads = new Map<string, { readonly revision: number; readonly position: Position }>()
+        const heads = new Map<string, StreamHead>()
         // positions grow with revisions within a stream: both maxima are the last event's
         for (let i = 0; i < streams.length; i += 500) {
           const rows = yield* sql<{ readonly stream: string; readonly revision: number; readonly position: number }>`

@@ -15,11 +15,11 @@
 import Database from "better-sqlite3"
 import { Chunk, Deferred, Effect, Either, Queue } from "effect"
 import { ConcurrencyError, describeExpected, EventStoreError } from "../../../domain/EventStore.js"
-import type { AppendPart, AppendResult, ExpectedRevision } from "../../../domain/EventStore.js"
+import type { AppendOutcome, AppendPart, AppendResult, ExpectedRevision } from "../../../domain/EventStore.js"
 import { Position } from "../../../domain/events/index.js"
 import { yieldToEventLoop } from "../../yieldToEventLoop.js"
 
-export type PartResult = Either.Either<AppendResult, ConcurrencyError | EventStoreError>
+export type PartResult = AppendOutcome
 
 export interface AppendRequest {
   readonly parts: ReadonlyArray<AppendPart>
@@ -50,7 +50,7 @@ export const openWriterDb = (filename: string) => {
     "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"
   )
 
-  /** Writes one part; returns its result and the stream's new last revision (null = unchanged). */
+  /** Writes one part's events after revision `current` (null: a new stream); returns its result. */
   const insertPart = (part: AppendPart, current: number | null, now: number): AppendResult => {
     let revision = current ?? -1
     let position = 0
@@ -75,7 +75,7 @@ export const openWriterDb = (filename: string) => {
         try {
           // a nested transaction is a SAVEPOINT: a failing multi-event part rolls back alone
           const result = part.events.length > 1 ? insertPartAtomically(part, current, now) : insertPart(part, current, now)
-          revisions.set(part.stream, result.nextExpectedRevision < 0 ? current : result.nextExpectedRevision)
+          revisions.set(part.stream, result.nextExpectedRevision < 0 ? null : result.nextExpectedRevision)
           return Either.right(result)
         } catch (e) {
           return Either.left(new EventStoreError({ reason: "Write", message: `append to ${part.stream} failed: ${message(e)}`, cause: e }))

@@ -9,10 +9,8 @@
  */
 import { BACKWARDS, END, KurrentDBClient } from "@kurrent/kurrentdb-client"
 import { Config, Effect, Layer, Option, Redacted, Stream } from "effect"
-import type { Position } from "../../../domain/events/index.js"
-import type { Either } from "effect"
 import { EventStore, EventStoreError } from "../../../domain/EventStore.js"
-import type { AppendPart, AppendResult, ConcurrencyError, EventStoreShape } from "../../../domain/EventStore.js"
+import type { AppendOutcome, AppendPart, EventStoreShape, StreamHead } from "../../../domain/EventStore.js"
 import { append } from "./append.js"
 import { normalizeConnectionString, redactConnectionString } from "./connection.js"
 import { comparePositions } from "./position.js"
@@ -70,7 +68,7 @@ const appendMany = (client: KurrentDBClient, parts: ReadonlyArray<AppendPart>) =
       if (list === undefined) byStream.set(p.stream, [i])
       else list.push(i)
     })
-    const results = new Array<Either.Either<AppendResult, ConcurrencyError | EventStoreError>>(parts.length)
+    const results = new Array<AppendOutcome>(parts.length)
     yield* Effect.forEach(
       byStream.values(),
       (indexes) =>
@@ -95,7 +93,7 @@ export const make = Effect.fn("KurrentDb.make")(function*(options: KurrentDbOpti
         concurrency: 32
       }).pipe(
         Effect.map((lasts) => {
-          const heads = new Map<string, { readonly revision: number; readonly position: Position }>()
+          const heads = new Map<string, StreamHead>()
           for (const last of lasts) if (Option.isSome(last)) heads.set(last.value.stream, { revision: last.value.revision, position: last.value.position })
           return heads
         }),
