@@ -141,8 +141,12 @@ export const makeRunner = (projections: ReadonlyArray<Projection>) =>
       Effect.gen(function* () {
         const sql = yield* prepare(projection)
         let checkpoint = (yield* readCheckpoint(sql, projection.name)).position
-        // back after a failure with nothing left to apply: no batch will clear the error
-        if ((yield* store.countAfter(checkpoint, projection.filter)) === 0) errors.delete(projection.name)
+        // back after a failure with nothing left to apply: no batch will clear the error (a
+        // head position is one read; counting what is left would read all of it)
+        if (errors.has(projection.name)) {
+          const head = yield* store.headPosition(projection.filter)
+          if (head === null || (checkpoint !== null && store.comparePositions(head, checkpoint) <= 0)) errors.delete(projection.name)
+        }
         yield* store.subscribeAll({ after: checkpoint, ...(projection.filter ? { filter: projection.filter } : {}) }).pipe(
           Stream.groupedWithin(batchSize(projection), "5 millis"),
           Stream.runForEach((chunk) =>

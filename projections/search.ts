@@ -104,9 +104,10 @@ export const makeSearchProjection = (options: SearchProjectionOptions): External
     })
   )
 
-  const record = (rejections: ReadonlyArray<SearchRejection>, byId: ReadonlyMap<string, RecordedEvent>) =>
+  const record = (rejections: ReadonlyArray<SearchRejection>, events: ReadonlyArray<RecordedEvent>) =>
     Effect.gen(function* () {
       if (rejections.length === 0) return
+      const byId = new Map(events.map((e) => [e.eventId, e]))
       const known = recorded ?? (yield* loadRecorded)
       recorded = known
       const fresh = [...new Map(rejections.filter((r) => !known.has(r.eventId)).map((r) => [r.eventId, r])).values()]
@@ -176,7 +177,7 @@ export const makeSearchProjection = (options: SearchProjectionOptions): External
         yield* Metric.incrementBy(documentsIndexed, result.indexed)
         const newest = requests.reduce((max, r) => Math.max(max, Date.parse((r.document as { "@timestamp": string })["@timestamp"]) || 0), 0)
         if (result.indexed > 0 && newest > 0) yield* Metric.set(lastIndexedEventTime, newest / 1000)
-        yield* record([...unbuildable, ...result.rejected], new Map(events.map((e) => [e.eventId, e])))
+        yield* record([...unbuildable, ...result.rejected], events)
       })
   }
 }

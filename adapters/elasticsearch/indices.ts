@@ -4,11 +4,11 @@
  * stream's rollovers could not promise that). ILM counts age from the date in the name
  * (`index.lifecycle.parse_origination_date`), so a rebuild never keeps old data longer.
  */
-import { searchIndexName } from "../../domain/search/document.js"
+import { isIsoUtc, searchIndexName } from "../../domain/search/timestamp.js"
 
 export const indexFor = (prefix: string, timestamp: string): string =>
   // documents carry Date.toISOString() (UTC, "Z"); anything else is normalised first
-  searchIndexName(prefix, /^\d{4}-\d{2}-\d{2}T.*Z$/.test(timestamp) ? timestamp : new Date(timestamp).toISOString())
+  searchIndexName(prefix, isIsoUtc(timestamp) ? timestamp : new Date(timestamp).toISOString())
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 

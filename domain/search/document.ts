@@ -34,24 +34,10 @@ export type SearchEventType = keyof typeof actions
 
 export const searchEventTypes: ReadonlyArray<SearchEventType> = Object.keys(actions) as Array<SearchEventType>
 
-/** `event.action` of a contact event type; undefined for every other type (a switch: no hash lookup per event) */
-const actionOf = (type: string): string | undefined => {
-  switch (type) {
-    case "ContactOpened":
-      return actions.ContactOpened
-    case "PayloadReceived":
-      return actions.PayloadReceived
-    case "PayloadSent":
-      return actions.PayloadSent
-    case "CredentialsTried":
-      return actions.CredentialsTried
-    case "ContactVerified":
-      return actions.ContactVerified
-    case "ContactClosed":
-      return actions.ContactClosed
-  }
-  return undefined
-}
+const actionByType: ReadonlyMap<string, string> = new Map(Object.entries(actions))
+
+/** `event.action` of a contact event type; undefined for every other type */
+const actionOf = (type: string): string | undefined => actionByType.get(type)
 
 /** Object.keys(value).length > 0 without building the array */
 const hasKeys = (value: object): boolean => {

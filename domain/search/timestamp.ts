@@ -30,18 +30,10 @@ export const timestampOf = (metadata: unknown): string | null => {
   return date === null || Number.isNaN(date.getTime()) ? null : date.toISOString()
 }
 
-/** the last index name built, by prefix and day (the first 10 characters of the timestamp) */
-let lastIndex: { readonly prefix: string; readonly day: string; readonly name: string } | null = null
-
 /**
  * The index a document goes to: `<prefix>-YYYY.MM.DD` by the event's UTC date, so a
  * replay always lands where the first indexing did and `_id` = event id never
  * duplicates; ILM (`parse_origination_date`) ages the index from that date.
  */
-export const searchIndexName = (prefix: string, timestamp: string): string => {
-  // events come in time order: the name of the previous one's day is almost always the answer
-  if (lastIndex !== null && prefix === lastIndex.prefix && timestamp.length >= 10 && timestamp.startsWith(lastIndex.day)) return lastIndex.name
-  const name = `${prefix}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}.${timestamp.slice(8, 10)}`
-  if (timestamp.length >= 10) lastIndex = { prefix, day: timestamp.slice(0, 10), name }
-  return name
-}
+export const searchIndexName = (prefix: string, timestamp: string): string =>
+  `${prefix}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}.${timestamp.slice(8, 10)}`
