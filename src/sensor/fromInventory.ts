@@ -7,8 +7,9 @@
  * One place decides what the sensor listens on (start, SIGHUP, inventory change), under
  * one lock, so a reload and an inventory change never interleave their syncs.
  */
-import { Effect, FiberHandle, Schedule, Stream } from "effect"
+import { Effect, FiberHandle, Option, Schedule, Stream } from "effect"
 import type { EventStoreShape } from "../../domain/EventStore.js"
+import type { Position } from "../../domain/events/index.js"
 import { StreamName } from "../../domain/streams.js"
 import { readInventory } from "../inventory/commands.js"
 import { desiredListeners } from "./plan.js"
@@ -85,11 +86,20 @@ export const makeListenerSource = (store: EventStoreShape, sync: (specs: Readonl
         })
       )
 
+    /**
+     * Where the first follower run subscribes from when start-up has just applied the
+     * plan (taken before that apply): it need not read the inventory again. Retries, and
+     * a follower started by a later reload, take their own position and re-apply.
+     */
+    let appliedAt: { readonly head: Position | null } | null = null
+
     /** the inventory's changes, live: each burst recomputes the plan once */
     const follow = Effect.gen(function* () {
       // the position first, then the state: a change in between is seen twice, never missed
-      const head = yield* store.headPosition()
-      yield* apply(config!, "following the inventory")
+      const fresh = appliedAt
+      appliedAt = null
+      const head = fresh !== null ? fresh.head : yield* store.headPosition()
+      if (fresh === null) yield* apply(config!, "following the inventory")
       yield* store.subscribeAll({ after: head, filter: relevant }).pipe(
         Stream.filter((e) => e.stream === StreamName.inventory),
         Stream.debounce("100 millis"),
@@ -106,7 +116,11 @@ export const makeListenerSource = (store: EventStoreShape, sync: (specs: Readonl
 
     const reconfigure = (sensor: SensorConfig) =>
       Effect.gen(function* () {
-        const specs = yield* apply(sensor, config === null ? "start" : "reload")
+        const starting = config === null
+        // a store that cannot say leaves the follower to take its own position and apply again
+        const head = starting && sensor.fromInventory !== null ? yield* Effect.option(store.headPosition()) : Option.none()
+        const specs = yield* apply(sensor, starting ? "start" : "reload")
+        if (Option.isSome(head)) appliedAt = { head: head.value }
         if (sensor.fromInventory === null) yield* FiberHandle.clear(follower)
         else yield* FiberHandle.run(follower, follow, { onlyIfMissing: true })
         return specs
