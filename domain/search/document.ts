@@ -12,6 +12,7 @@
  */
 import { Data } from "effect"
 import type { RecordedEvent } from "../events/index.js"
+import { categoryOf, idOf } from "../streams.js"
 import { factFields, withoutNulls } from "./facts.js"
 import type { GeoLookup } from "./geo.js"
 import { timestampOf } from "./timestamp.js"
@@ -51,7 +52,6 @@ type Json = Readonly<Record<string, unknown>>
 const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined)
 const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined)
 
-const attackerPrefix = "attacker-"
 
 const categories = {
   network: ["network", "intrusion_detection"],
@@ -120,7 +120,7 @@ export const toSearchDocument = (event: RecordedEvent, geo: GeoLookup): SearchDo
   if (service !== undefined) hh.service = service
 
   const sourceIp =
-    str(data["sourceIp"]) ?? (event.stream.startsWith(attackerPrefix) ? event.stream.slice(attackerPrefix.length) : undefined)
+    str(data["sourceIp"]) ?? (categoryOf(event.stream) === "attacker" ? idOf(event.stream) ?? undefined : undefined)
   if (sourceIp !== undefined) {
     source = { ip: sourceIp }
     const info = geo.lookup(sourceIp)
